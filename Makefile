@@ -1,0 +1,29 @@
+# `make run` / `make test` work on a fresh machine with Python >= 3.12 and make.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test venv clean check-python
+
+check-python:
+	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null || { \
+	  echo "forecast needs Python >= 3.12, but '$(PY)' is $$($(PY) --version 2>&1). Install Python 3.12+ (e.g. 'pyenv install 3.12') or run 'make PY=python3.12 ...'." >&2; exit 2; }
+
+$(STAMP): pyproject.toml | check-python
+	@test -x $(VPY) || $(PY) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/forecast run
+
+test: $(STAMP)
+	JAX_PLATFORMS=cpu $(VPY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) build *.egg-info
