@@ -1,0 +1,86 @@
+"""Throughput of the simulate kernel: JAX vs the NumPy reference, in one process.
+
+cells = paths x monthly steps x occupation groups. JAX is timed warm (a first call of the same
+shapes compiles; its time is reported separately).
+
+Usage
+-----
+    .venv/bin/python benchmarks/bench_simulate.py [--paths-jax 400000] [--paths-numpy 40000]
+        [--until 2040] [--chunk 100000] [--scenario central] [--devices N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+os.environ.setdefault("JAX_ENABLE_X64", "True")
+# One XLA CPU device per core, so the kernel can shard chunks over the cores (NumPy stays on one).
+os.environ.setdefault("JAX_NUM_CPU_DEVICES", str(os.cpu_count() or 1))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run both implementations and print cells/s and their ratio."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--paths-jax", type=int, default=400_000)
+    ap.add_argument("--paths-numpy", type=int, default=40_000)
+    ap.add_argument("--until", type=int, default=2040)
+    ap.add_argument("--chunk", type=int, default=100_000)
+    ap.add_argument("--scenario", default="central")
+    ap.add_argument("--devices", type=int, default=None)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+
+    import jax
+
+    from forecast.automation import calibrate, load_automation_priors, load_occupations
+    from forecast.simulate import STEPS_PER_YEAR, load_scenario, run_histograms, synthetic_posterior, trend_draws
+    from reference_numpy import simulate_numpy
+
+    base = 2022
+    key = jax.random.key(args.seed)
+    k_post, k_auto, k_sim = jax.random.split(key, 3)
+    trend = trend_draws(synthetic_posterior(k_post, 4, 1000))
+    auto = calibrate(load_occupations(), load_automation_priors(), key=k_auto)
+    sc = load_scenario(args.scenario).params
+    n_groups = len(auto.groups)
+    steps = (args.until - base) * STEPS_PER_YEAR
+
+    def cells(paths):
+        return paths * steps * n_groups
+
+    kw = dict(base_year=base, until_year=args.until, key=k_sim, chunk_size=args.chunk, devices=args.devices)
+    t = time.perf_counter()
+    _, meta = run_histograms(trend, auto, sc, paths=min(args.chunk, args.paths_jax), **kw)
+    t_compile = time.perf_counter() - t
+    t = time.perf_counter()
+    hist, meta = run_histograms(trend, auto, sc, paths=args.paths_jax, **kw)
+    t_jax = time.perf_counter() - t
+    t = time.perf_counter()
+    simulate_numpy(trend, auto, sc, paths=args.paths_numpy, base_year=base, until_year=args.until, seed=args.seed)
+    t_np = time.perf_counter() - t
+
+    r_jax, r_np = cells(args.paths_jax) / t_jax, cells(args.paths_numpy) / t_np
+    print(f"date      {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}")
+    print(f"command   {shlex.join([sys.executable, *sys.argv])}")
+    print(f"host      {platform.node()} ({os.cpu_count()} CPUs), jax {jax.__version__}, x64={jax.config.jax_enable_x64}")
+    print(f"device    backend={meta['backend']} devices={meta['devices']} chunk={meta['chunk_size']}")
+    print(f"grid      {steps} monthly steps x {n_groups} groups, scenario={args.scenario}")
+    print(f"jax       {args.paths_jax} paths in {t_jax:.2f} s (first call incl. compile {t_compile:.2f} s): "
+          f"{r_jax:.3e} cells/s")
+    print(f"numpy     {args.paths_numpy} paths in {t_np:.2f} s: {r_np:.3e} cells/s")
+    print(f"ratio     jax/numpy = {r_jax / r_np:.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

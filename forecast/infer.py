@@ -1,0 +1,283 @@
+"""Inference: NUTS over the trend model, returned as an ArviZ DataTree, plus the convergence gate.
+
+Chains run vectorised on one device (``vmap``) or in parallel across devices when there are at
+least as many devices as chains; the method actually used is recorded. PRNG keys are explicit
+arguments; the sampler never draws a hidden seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+import arviz as az
+import jax
+import numpy as np
+import xarray as xr
+from jax import Array
+from numpyro.infer import MCMC, NUTS, Predictive, init_to_median
+
+import importlib
+import sys
+
+# arviz_base.io_numpyro reads ``numpyro.infer.initialization`` and ``numpyro.ops.pytree`` as
+# attributes; depending on import order the submodules are loaded but not bound on their parent
+# package, and from_numpyro fails with AttributeError. Bind them explicitly.
+for _parent, _child in (("numpyro.infer", "initialization"), ("numpyro.ops", "pytree")):
+    importlib.import_module(f"{_parent}.{_child}")
+    setattr(sys.modules[_parent], _child, sys.modules[f"{_parent}.{_child}"])
+
+from forecast.model import COORDS, DIMS, SERIES, ModelData, trend_model, without_observations
+from forecast.priors import PriorSet
+
+ChainMethod = Literal["auto", "vectorized", "parallel", "sequential"]
+
+#: Posterior variables the convergence gate checks (parameters and the derived quantities users read).
+GATED_VARS = (
+    "growth",
+    "doubling_months",
+    "identity_gap",
+    "growth_domain",
+    "algorithmic_domain_sd",
+    "level_compute",
+    "level_spending",
+    "level_hardware_release",
+    "level_hardware_cloud",
+    "perf_intercept",
+    "perf_slope",
+    "noise",
+    "student_df",
+)
+
+
+@dataclass(frozen=True)
+class SamplerConfig:
+    """NUTS settings. ``chains >= 2`` because rank-normalised R-hat needs several chains."""
+
+    chains: int = 4
+    draws: int = 1000
+    warmup: int = 1000
+    target_accept: float = 0.98
+    max_tree_depth: int = 10
+    dense_mass: bool = False
+    chain_method: ChainMethod = "auto"
+
+    def __post_init__(self):
+        if self.chains < 2:
+            raise ValueError("chains must be >= 2 (R-hat needs several chains)")
+        if self.draws < 1 or self.warmup < 1:
+            raise ValueError("draws and warmup must be >= 1")
+        if not 0.5 <= self.target_accept < 1.0:
+            raise ValueError("target_accept must be in [0.5, 1)")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def resolve_chain_method(method: ChainMethod, chains: int) -> str:
+    """Pick how chains run: parallel across devices when there are enough, else vectorised."""
+    if method != "auto":
+        return method
+    return "parallel" if jax.local_device_count() >= chains else "vectorized"
+
+
+def run_nuts(
+    data: ModelData,
+    priors: PriorSet,
+    config: SamplerConfig,
+    *,
+    key: Array,
+    model: Callable = trend_model,
+) -> MCMC:
+    """Run NUTS and return the fitted :class:`numpyro.infer.MCMC` object."""
+    kernel = NUTS(
+        model,
+        target_accept_prob=config.target_accept,
+        max_tree_depth=config.max_tree_depth,
+        dense_mass=config.dense_mass,
+        init_strategy=init_to_median(num_samples=15),
+    )
+    mcmc = MCMC(
+        kernel,
+        num_warmup=config.warmup,
+        num_samples=config.draws,
+        num_chains=config.chains,
+        chain_method=resolve_chain_method(config.chain_method, config.chains),
+        progress_bar=False,
+    )
+    mcmc.run(key, data, priors, extra_fields=("diverging", "num_steps", "energy"))
+    return mcmc
+
+
+def to_datatree(
+    mcmc: MCMC, data: ModelData, priors: PriorSet, *, key: Array, posterior_predictive: bool = True
+) -> xr.DataTree:
+    """Convert a fitted MCMC to a DataTree with log-likelihood and posterior predictive.
+
+    Parameters
+    ----------
+    mcmc
+        Fitted sampler from :func:`run_nuts`.
+    data, priors
+        What the model was conditioned on (needed for the log-likelihood and predictions).
+    key
+        PRNG key for the posterior-predictive draws.
+    posterior_predictive
+        Also draw replicated data for every observed series.
+    """
+    pp = None
+    if posterior_predictive:
+        samples = mcmc.get_samples()
+        predictive = Predictive(trend_model, samples, return_sites=[f"obs_{s}" for s in SERIES])
+        pp = predictive(key, without_observations(data), priors)
+    dt = az.from_numpyro(
+        mcmc,
+        posterior_predictive=pp,
+        log_likelihood=True,
+        coords=COORDS,
+        dims=DIMS,
+    )
+    return dt
+
+
+def fit(
+    data: ModelData,
+    priors: PriorSet,
+    config: SamplerConfig,
+    *,
+    key: Array,
+    posterior_predictive: bool = True,
+) -> xr.DataTree:
+    """Fit the trend model by NUTS and return the posterior as an ArviZ DataTree.
+
+    Parameters
+    ----------
+    data
+        Model arrays from :func:`forecast.model.model_data`.
+    priors
+        Validated trend priors.
+    config
+        Sampler settings.
+    key
+        Root PRNG key; split here into a sampling key and a predictive key.
+    posterior_predictive
+        Include a ``posterior_predictive`` group for PPC plots.
+
+    Returns
+    -------
+    xarray.DataTree
+        Groups ``posterior``, ``sample_stats``, ``log_likelihood``, ``observed_data`` and
+        (optionally) ``posterior_predictive``; root attrs hold the effective chain method.
+    """
+    k_sample, k_pred = jax.random.split(key)
+    mcmc = run_nuts(data, priors, config, key=k_sample)
+    dt = to_datatree(mcmc, data, priors, key=k_pred, posterior_predictive=posterior_predictive)
+    dt.attrs["chain_method"] = mcmc.chain_method if isinstance(mcmc.chain_method, str) else "callable"
+    return dt
+
+
+@dataclass(frozen=True)
+class ConvergenceGate:
+    """Thresholds of the convergence gate (Vehtari et al. 2021; CmdStan; arviz_stats.diagnose)."""
+
+    rhat_max: float = 1.01
+    ess_per_chain_min: float = 100.0
+    bfmi_min: float = 0.3
+    max_divergences: int = 0
+    max_treedepth_share: float = 0.01
+
+
+def convergence_table(dt: xr.DataTree, var_names=GATED_VARS) -> "pd.DataFrame":  # noqa: F821
+    """Per-quantity R-hat (max of rank and folded), bulk and tail ESS, mean, sd and 90% interval."""
+    import pandas as pd
+
+    post = dt["posterior"].to_dataset()[[v for v in var_names if v in dt["posterior"]]]
+    rhat_rank = az.rhat(post, method="rank")
+    rhat_folded = az.rhat(post, method="folded")
+    ess_bulk = az.ess(post, method="bulk")
+    ess_tail = az.ess(post, method="tail")
+    rows = []
+    for name in post.data_vars:
+        da = post[name]
+        extra_dims = [d for d in da.dims if d not in ("chain", "draw")]
+        stacked = da.stack(_q=extra_dims) if extra_dims else da.expand_dims(_q=[0])
+        for i in range(stacked.sizes["_q"]):
+            sel = {"_q": i}
+            label = name
+            if extra_dims:
+                idx = stacked["_q"].values[i]
+                idx = idx if isinstance(idx, tuple) else (idx,)
+                label = f"{name}[{','.join(str(v) for v in idx)}]"
+
+            def pick(ds, _name=name, _sel=sel):
+                arr = ds[_name]
+                arr = arr.stack(_q=extra_dims) if extra_dims else arr.expand_dims(_q=[0])
+                return float(arr.isel(_sel).values)
+
+            values = stacked.isel(sel).values.ravel()
+            rows.append(
+                {
+                    "quantity": label,
+                    "mean": float(values.mean()),
+                    "sd": float(values.std(ddof=1)),
+                    "q05": float(np.quantile(values, 0.05)),
+                    "median": float(np.median(values)),
+                    "q95": float(np.quantile(values, 0.95)),
+                    "rhat": max(pick(rhat_rank), pick(rhat_folded)),
+                    "ess_bulk": pick(ess_bulk),
+                    "ess_tail": pick(ess_tail),
+                }
+            )
+    return pd.DataFrame(rows).set_index("quantity")
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """Outcome of the convergence gate: the table, sampler counts and the list of failures."""
+
+    table: "pd.DataFrame"  # noqa: F821
+    divergences: int
+    treedepth_share: float
+    bfmi: list[float]
+    failures: list[str]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def check_convergence(
+    dt: xr.DataTree, gate: ConvergenceGate = ConvergenceGate(), max_tree_depth: int = 10
+) -> GateResult:
+    """Apply the convergence gate to a fitted DataTree.
+
+    ``converged`` needs zero divergences, R-hat <= 1.01 (max of rank and folded), bulk and tail
+    ESS >= 100 per chain, E-BFMI >= 0.3 in every chain and at most 1% of transitions at the
+    maximum tree depth.
+    """
+    table = convergence_table(dt)
+    stats = dt["sample_stats"].to_dataset()
+    chains = dt["posterior"].sizes["chain"]
+    divergences = int(stats["diverging"].sum()) if "diverging" in stats else 0
+    saturated = 2**max_tree_depth - 1
+    treedepth_share = float((stats["num_steps"] >= saturated).mean()) if "num_steps" in stats else 0.0
+    energy = stats["energy"].values  # (chain, draw)
+    bfmi = [float(np.mean(np.diff(e) ** 2) / np.var(e)) for e in energy]
+
+    failures = []
+    ess_min = gate.ess_per_chain_min * chains
+    for quantity, row in table.iterrows():
+        if not row["rhat"] <= gate.rhat_max:
+            failures.append(f"{quantity}: R-hat {row['rhat']:.3f} > {gate.rhat_max}")
+        worst = min(row["ess_bulk"], row["ess_tail"])
+        if not worst >= ess_min:
+            failures.append(f"{quantity}: ESS {worst:.0f} < {ess_min:.0f}")
+    if divergences > gate.max_divergences:
+        failures.append(f"{divergences} divergent transitions after warm-up")
+    if treedepth_share > gate.max_treedepth_share:
+        failures.append(f"{treedepth_share:.1%} of transitions hit max tree depth {max_tree_depth}")
+    for c, b in enumerate(bfmi):
+        if b < gate.bfmi_min:
+            failures.append(f"chain {c}: E-BFMI {b:.2f} < {gate.bfmi_min}")
+    return GateResult(table, divergences, treedepth_share, bfmi, failures)

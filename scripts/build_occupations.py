@@ -1,0 +1,41 @@
+"""Build ``forecast/data/occupations.csv`` from the upstream GPTs-are-GPTs files.
+
+The package ships only this small curated extract (22 SOC major groups); the upstream files are
+read here, once, and never copied into the project.
+
+Usage
+-----
+    .venv/bin/python scripts/build_occupations.py [UPSTREAM_DIR] [--out forecast/data/occupations.csv]
+
+``UPSTREAM_DIR`` defaults to ``../shared/data/gpts_are_gpts`` (a copy of
+github.com/openai/GPTs-are-GPTs ``data/`` at 0471612f; see its SOURCE.md). The output is
+deterministic: running the script twice gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from forecast.automation import occupations_from_upstream  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Read the upstream files, aggregate to SOC major groups and write the CSV."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("upstream", nargs="?", type=Path, default=ROOT.parent / "shared" / "data" / "gpts_are_gpts")
+    parser.add_argument("--out", type=Path, default=ROOT / "forecast" / "data" / "occupations.csv")
+    args = parser.parse_args(argv)
+    table = occupations_from_upstream(args.upstream)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out, index=False, float_format="%.6f", lineterminator="\n")
+    print(f"wrote {args.out} ({len(table)} groups, {int(table['employment'].sum()):,} employed)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

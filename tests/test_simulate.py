@@ -1,0 +1,218 @@
+"""Monte Carlo engine: scenarios, determinism, agreement with the NumPy reference, outputs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import jax
+import numpy as np
+import pytest
+import xarray as xr
+
+from forecast.automation import calibrate, load_automation_priors, load_occupations
+from forecast.errors import ConfigError, DataError
+from forecast.simulate import (
+    LOG_BIN_WIDTH,
+    SHARE_BIN_WIDTH,
+    load_scenario,
+    load_scenarios,
+    resolve_scenario,
+    run_histograms,
+    seeds_table,
+    simulate,
+    synthetic_posterior,
+    trend_draws,
+    write_outputs,
+)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from reference_numpy import simulate_numpy  # noqa: E402
+
+Z = 4.0  # two-sided per-comparison level ~6e-5; a few dozen comparisons per test
+SEED = 20240601
+
+
+@pytest.fixture(scope="module")
+def posterior_dt():
+    return synthetic_posterior(jax.random.key(SEED), 4, 500)
+
+
+@pytest.fixture(scope="module")
+def automation():
+    priors = load_automation_priors()
+    small = priors.inference.model_copy(update={"num_warmup": 150, "num_samples": 100})
+    return calibrate(load_occupations(), priors.model_copy(update={"inference": small}), key=jax.random.key(SEED))
+
+
+# ----------------------------------------------------------------------------- posterior contract
+
+
+def test_trend_draws_flattens(posterior_dt):
+    tr = trend_draws(posterior_dt)
+    assert tr.growth_compute.shape == (2000,) and tr.ref_year == 2020.0
+    np.testing.assert_allclose(tr.growth_compute, tr.growth_spending + tr.growth_hardware + tr.identity_gap)
+    assert abs(np.median(tr.log10_compute_ref) - 23.5) < 0.05
+
+
+def test_trend_draws_missing_variable(posterior_dt):
+    broken = posterior_dt.copy()
+    broken["posterior"] = broken["posterior"].to_dataset().drop_vars("identity_gap")
+    with pytest.raises(DataError, match="identity_gap"):
+        trend_draws(broken)
+
+
+# ----------------------------------------------------------------------------- scenarios
+
+
+def test_presets_validate():
+    spec = load_scenarios()
+    assert {"trend", "conservative", "central", "explosive"} <= set(spec.scenario)
+    for name in spec.scenario:
+        assert len(spec.scenario[name].rationale) > 50
+    with pytest.raises(ConfigError, match="did you mean 'central'"):
+        load_scenario("centrl")
+
+
+@pytest.mark.parametrize(("name", "key"), [
+    ("typo_key.toml", "scenario.central.spending.multiplierr"),
+    ("negative_multiplier.toml", "scenario.central.hardware.multiplier"),
+    ("cap_above_one.toml", "scenario.central.spending.gdp_share_cap"),
+    ("missing_gdp_growth.toml", "defaults.gdp_growth_per_year"),
+    ("short_rationale.toml", "scenario.central.rationale"),
+    ("typo_feedback.toml", "scenario.central.algorithmic.feedback_oom_per_yr"),
+    ("trend_with_schedule.toml", "trend"),
+    ("typo_start_year.toml", "scenario.central.start_yaer"),
+    ("bad_syntax.toml", "TOML"),
+])
+def test_broken_scenarios(fixtures, name, key):
+    path = fixtures / "scenarios" / name
+    with pytest.raises(ConfigError) as err:
+        load_scenarios(path)
+    msg = str(err.value)
+    assert str(path) in msg and key in msg and "\n" not in msg
+
+
+@pytest.mark.parametrize(("name", "hint"), [
+    ("typo_key.toml", "multiplier"), ("typo_feedback.toml", "feedback_oom_per_year"),
+    ("typo_start_year.toml", "start_year"),
+])
+def test_scenario_typos_did_you_mean(fixtures, name, hint):
+    with pytest.raises(ConfigError, match=f"did you mean '{hint}'"):
+        load_scenarios(fixtures / "scenarios" / name)
+
+
+def test_start_before_base_year_rejected(posterior_dt, automation):
+    params = load_scenario("central").params._replace(start_year=2021.0)
+    with pytest.raises(ConfigError, match="base year"):
+        simulate(posterior_dt, params, automation, paths=10, until_year=2025, key=jax.random.key(0), chunk_size=10)
+
+
+# ----------------------------------------------------------------------------- determinism
+
+
+def test_identical_across_chunk_sizes_and_device_counts(posterior_dt, automation):
+    """Same seed -> bit-identical histograms for chunk 1e4 vs 1e5 and for 1 vs 4 devices."""
+    assert len(jax.local_devices()) == 4  # set by conftest
+    tr, sc = trend_draws(posterior_dt), load_scenario("central").params
+    kw = dict(paths=100_000, base_year=2022, until_year=2030, key=jax.random.key(SEED))
+    h_a, m_a = run_histograms(tr, automation, sc, chunk_size=10_000, devices=4, **kw)
+    h_b, m_b = run_histograms(tr, automation, sc, chunk_size=100_000, devices=4, **kw)
+    h_c, m_c = run_histograms(tr, automation, sc, chunk_size=100_000, devices=1, **kw)
+    assert (m_a["n_chunks"], m_b["n_chunks"], m_c["n_devices"], m_a["n_devices"]) == (10, 1, 1, 4)
+    for name in h_a:
+        np.testing.assert_array_equal(h_a[name], h_b[name], err_msg=name)
+        np.testing.assert_array_equal(h_a[name], h_c[name], err_msg=name)
+    assert h_a["crossing"].sum() == 3 * 100_000
+    # Mutation twin: a different seed must change the histograms.
+    h_d, _ = run_histograms(tr, automation, sc, chunk_size=100_000, devices=4,
+                            **{**kw, "key": jax.random.key(SEED + 1)})
+    assert not np.array_equal(h_a["log_hist"], h_d["log_hist"])
+
+
+# ----------------------------------------------------------------------------- JAX vs NumPy
+
+
+def _disagreements(res, ref, n_jax):
+    """Comparisons of the JAX result with the NumPy reference that fail at level Z.
+
+    Quantiles: the reference's ECDF at the JAX quantile (+- one bin) must reach q within
+    Z * sqrt(q(1-q)(1/n_jax + 1/n_ref)). Probabilities: two-sample binomial z-test.
+    """
+    n_ref = ref.share_total.shape[0]
+    bad = []
+    years = res["year"].values
+    checks = [("effective", res["log10_factor"].sel(series="effective"), ref.log10_factor, LOG_BIN_WIDTH),
+              ("share_total", res["share_total"], ref.share_total, SHARE_BIN_WIDTH)]
+    for label, jq, values, width in checks:
+        for i, year in enumerate(years[1:], start=1):
+            for q in res["quantile"].values:
+                x = float(jq.sel(year=year, quantile=q))
+                lo = np.mean(values[:, i] <= x - width)
+                hi = np.mean(values[:, i] <= x + width)
+                tol = Z * np.sqrt(q * (1 - q) * (1 / n_jax + 1 / n_ref))
+                if not (lo - tol <= q <= hi + tol):
+                    bad.append((label, int(year), float(q), lo, hi))
+    for j, thr in enumerate(res["factor_threshold_oom"].values):
+        for i, year in enumerate(years):
+            p1 = float(res["prob_factor_at_least"].sel(year=year, factor_threshold_oom=thr))
+            p2 = np.mean(ref.log10_factor[:, i] >= thr)
+            pbar = (p1 * n_jax + p2 * n_ref) / (n_jax + n_ref)
+            se = np.sqrt(pbar * (1 - pbar) * (1 / n_jax + 1 / n_ref))
+            if abs(p1 - p2) > Z * se + 1e-12:
+                bad.append(("prob", int(year), float(thr), p1, p2))
+    for j, thr in enumerate(res["share_threshold"].values):
+        for i, year in enumerate(years):
+            p1 = float(res["prob_crossed_by"].sel(share_threshold=thr, year=year))
+            p2 = np.mean(ref.first_cross_year[:, j] <= year)
+            pbar = (p1 * n_jax + p2 * n_ref) / (n_jax + n_ref)
+            se = np.sqrt(pbar * (1 - pbar) * (1 / n_jax + 1 / n_ref))
+            if abs(p1 - p2) > Z * se + 1e-12:
+                bad.append(("crossing", int(year), float(thr), p1, p2))
+    return bad
+
+
+def test_jax_agrees_with_numpy_reference(posterior_dt, automation):
+    tr, sc = trend_draws(posterior_dt), load_scenario("central").params
+    n = 20_000
+    res = simulate(tr, sc, automation, paths=n, until_year=2032, key=jax.random.key(SEED), chunk_size=n)
+    ref = simulate_numpy(tr, automation, sc, paths=n, base_year=2022, until_year=2032, seed=SEED)
+    assert _disagreements(res, ref, n) == []
+    # Mutation twin: the same comparison must catch a slightly different scenario.
+    wrong = simulate_numpy(tr, automation, sc._replace(algorithmic_multiplier=0.9), paths=n, base_year=2022,
+                           until_year=2032, seed=SEED)
+    assert len(_disagreements(res, wrong, n)) > 10
+
+
+# ----------------------------------------------------------------------------- presets
+
+
+@pytest.mark.parametrize(("name", "target"), [("conservative", 4.0), ("central", 8.0), ("explosive", 12.0)])
+def test_preset_median_factor_2030(posterior_dt, automation, name, target):
+    res = simulate(posterior_dt, load_scenario(name), automation, paths=20_000, until_year=2030,
+                   key=jax.random.key(SEED), chunk_size=20_000)
+    median = float(res["log10_factor"].sel(series="effective", year=2030, quantile=0.5))
+    assert abs(median - target) <= 0.5
+
+
+# ----------------------------------------------------------------------------- outputs
+
+
+def test_outputs_and_seeds(tmp_path, posterior_dt, automation):
+    results = {name: simulate(posterior_dt, load_scenario(name), automation, paths=4_000, until_year=2035,
+                              key=jax.random.key(SEED), chunk_size=4_000)
+               for name in ("trend", "conservative", "central", "explosive")}
+    res = results["central"]
+    assert res.attrs["backend"] == "cpu" and res.attrs["scenario"] == "central"
+    assert res["share_group"].sizes == {"group": 22, "year": 14, "quantile": 5}
+    files = write_outputs(res, tmp_path / "central")
+    for f in files.values():
+        assert f.is_file() and f.stat().st_size > 0
+    back = xr.open_datatree(files["netcdf"])
+    np.testing.assert_array_equal(back["histograms"]["log_hist"].values, res["histograms"]["log_hist"].values)
+    back.close()
+    table = seeds_table(posterior_dt, results, automation)
+    assert {"item", "published_low", "published_high", "ours_median", "ours_q05", "ours_q95"} <= set(table.columns)
+    assert len(table) == 14 and table["ours_median"].notna().all()
+    row = table.set_index("item").loc["doubling time, algorithmic"]
+    assert 7.0 < row["ours_median"] < 11.5  # synthetic 0.40 OOM/yr -> 9.0 months
