@@ -5,7 +5,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv clean check-python
+.PHONY: run test venv clean check-python browser
 
 check-python:
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null || { \
@@ -22,7 +22,11 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/forecast run
 
-test: $(STAMP)
+# headless Chromium for the report rendering test (Debian packages chromium, chromium-driver)
+browser:
+	@bash scripts/install_chromium.sh
+
+test: $(STAMP) browser
 	JAX_PLATFORMS=cpu $(VPY) -m pytest -q
 
 clean:

@@ -25,6 +25,8 @@ app = typer.Typer(
 )
 data_app = typer.Typer(no_args_is_help=True, help="Inspect and validate data files.")
 app.add_typer(data_app, name="data")
+runs_app = typer.Typer(no_args_is_help=True, help="List, show and compare runs.")
+app.add_typer(runs_app, name="runs")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -34,6 +36,12 @@ class Device(str, Enum):
     auto = "auto"
     cpu = "cpu"
     gpu = "gpu"
+
+
+class Region(str, Enum):
+    NL = "NL"
+    EU = "EU"
+    US = "US"
 
 
 class FrontierMethod(str, Enum):
@@ -219,23 +227,241 @@ def run(
     draws: DrawsOpt = 1000,
     warmup: WarmupOpt = 1000,
     seed: SeedOpt = 0,
+    paths: PathsOpt = 100_000,
+    until: Annotated[int, typer.Option("--until", help="Last simulated year.")] = 2040,
+    region: Annotated[Region, typer.Option("--region", case_sensitive=False, help="Adoption/labour region.")] = Region.NL,
+    scenarios_file: Annotated[Path | None, typer.Option("--scenarios", help="Scenario TOML.")] = None,
     runs_dir: RunsDirOpt = Path("runs"),
     device: DeviceOpt = Device.auto,
 ) -> None:
-    """The main job: fit the embedded default, then diagnose it."""
+    """The main job: fit -> diagnose -> simulate the scenarios -> published-figures table -> report.html."""
     try:
         result = _fit(data, priors, chains, draws, warmup, seed, runs_dir, None, FrontierMethod.epoch_flag, device, True)
-        from forecast.workflow import diagnose_run
+        from forecast.workflow import DEFAULT_SCENARIOS, diagnose_run, load_posterior, simulate_run
 
-        diag = diagnose_run(result.run_dir, plots=True)
+        with _spinner() as progress:
+            task = progress.add_task("diagnostics and plots", total=None)
+            diag = diagnose_run(result.run_dir, plots=True)
+            sim = simulate_run(
+                result.run_dir, scenarios=DEFAULT_SCENARIOS, paths=paths, until_year=until, seed=seed,
+                scenarios_path=scenarios_file, allow_unconverged=True, region=region.value,
+                progress=lambda phase: progress.update(task, description=phase),
+            )
+            progress.update(task, description="published-figures table and report")
+            from forecast.report import build_report
+            from forecast.simulate import macro_table, seeds_table
+
+            post = load_posterior(result.run_dir)
+            seeds_df = seeds_table(post, sim.results, sim.automation)
+            seeds_df.to_csv(result.run_dir / "seeds.csv", index=False)
+            gate = {
+                "passed": not diag.failures, "failures": diag.failures, "divergences": diag.divergences,
+                "bfmi": diag.bfmi, "table": diag.table,
+                "treedepth_share": result.manifest["convergence"]["treedepth_share"],
+            }
+            macro = macro_table(sim.results["central"])
+            macro = macro[macro["year"].isin([2025, 2030, 2035, 2040])]
+            report = build_report(
+                result.run_dir, posterior=post, simulations=sim.results, seeds=seeds_df, gate=gate,
+                manifest=result.manifest, diagnostic_pngs=diag.plots,
+                extra_tables={f"Adoption and labour outcomes ({region.value}, central scenario)": macro},
+            )
     except ForecastInputError as exc:
         raise _fail(exc) from None
+    _print_seeds(seeds_df)
+    _print_sim(sim.results["central"], "central")
     verdict = "PASSED" if not diag.failures else "FAILED: " + "; ".join(diag.failures[:5])
     console.print(f"convergence gate: {verdict}")
-    for path in diag.plots:
-        console.print(f"plot: {path}")
+    console.print(f"report: [bold]{report}[/]")
     if diag.failures:
         raise typer.Exit(EXIT_UNCONVERGED)
+
+
+RunArg = Annotated[str, typer.Argument(help="Fit run directory, run id, or 'latest'.")]
+PathsOpt = Annotated[int, typer.Option("--paths", min=1, help="Monte Carlo paths.")]
+ChunkOpt = Annotated[int, typer.Option("--chunk-size", min=1, help="Paths per device chunk (results do not depend on it).")]
+AllowOpt = Annotated[bool, typer.Option(help="Use a posterior that failed the convergence gate.")]
+
+
+def _print_sim(result, name: str) -> None:
+    q = result["log10_factor"].sel(series="effective")
+    share = result["share_total"]
+    table = Table(title=f"Scenario {name}: effective compute (log10 factor vs {int(q['year'][0])}) and automatable share")
+    for col in ("year", "factor q05", "median", "q95", "share q05", "share median", "share q95"):
+        table.add_column(col, justify="right")
+    for year in q["year"].values:
+        row = q.sel(year=year)
+        sh = share.sel(year=year)
+        table.add_row(
+            str(int(year)),
+            *(f"{float(row.sel(quantile=p)):.2f}" for p in (0.05, 0.5, 0.95)),
+            *(f"{float(sh.sel(quantile=p)):.1%}" for p in (0.05, 0.5, 0.95)),
+        )
+    console.print(table)
+    probs = result["prob_factor_headline"]
+    console.print(
+        "P(2022->2030 factor >= " + ", ".join(
+            f"1e{int(t)}: {float(probs.sel(factor_threshold_oom=t)):.3f}" for t in probs["factor_threshold_oom"].values
+        ) + ")"
+    )
+    cross = result["crossing_year_quantile"]
+    for thr in cross["share_threshold"].values:
+        c = cross.sel(share_threshold=thr)
+        console.print(
+            f"first year total share >= {thr:.0%}: median {float(c.sel(quantile=0.5)):.0f} "
+            f"(90%: {float(c.sel(quantile=0.05)):.0f} - {float(c.sel(quantile=0.95)):.0f})"
+        )
+
+
+@app.command()
+def simulate(
+    run: RunArg,
+    scenario: Annotated[list[str], typer.Option("--scenario", help="Scenario name(s) from priors/scenarios.toml.")] = ["trend"],  # noqa: B006
+    paths: PathsOpt = 100_000,
+    until: Annotated[int, typer.Option("--until", help="Last simulated year.")] = 2040,
+    seed: SeedOpt = 0,
+    chunk_size: ChunkOpt = 100_000,
+    scenarios_file: Annotated[Path | None, typer.Option("--scenarios", help="Scenario TOML.")] = None,
+    automation_file: Annotated[Path | None, typer.Option("--automation", help="Automation priors TOML.")] = None,
+    region: Annotated[Region | None, typer.Option("--region", case_sensitive=False, help="Add adoption and labour outcomes for NL, EU or US.")] = None,
+    lag_years: Annotated[int | None, typer.Option("--lag-years", min=0, max=10, help="Adoption lag (years).")] = None,
+    runs_dir: RunsDirOpt = Path("runs"),
+    device: DeviceOpt = Device.auto,
+    allow_unconverged: AllowOpt = False,
+) -> None:
+    """Carry a fitted posterior through the Monte Carlo engine (GPU if present, else CPU)."""
+    try:
+        from forecast.runs import resolve_run
+
+        run_dir = resolve_run(run, runs_dir)
+        _configure_jax(device)
+        from forecast.workflow import simulate_run
+
+        with _spinner() as progress:
+            task = progress.add_task("starting", total=None)
+            result = simulate_run(
+                run_dir, scenarios=scenario, paths=paths, until_year=until, seed=seed, chunk_size=chunk_size,
+                scenarios_path=scenarios_file, automation_path=automation_file, allow_unconverged=allow_unconverged,
+                region=region.value if region else None, lag_years=lag_years,
+                progress=lambda phase: progress.update(task, description=phase),
+            )
+    except ForecastInputError as exc:
+        raise _fail(exc) from None
+    for name, res in result.results.items():
+        _print_sim(res, name)
+        if region is not None:
+            _print_macro(res)
+        console.print(f"outputs: {result.out_dirs[name]}  (backend {res.attrs.get('backend')}, {res.attrs.get('n_devices', '?')} device(s))")
+
+
+def _print_macro(result) -> None:
+    from forecast.simulate import macro_table
+
+    table = macro_table(result)
+    last = table.loc[table["year"] == table["year"].max(), ["series", "measure", "year", "q05", "q50", "q95"]]
+    out = Table(title=f"Adoption and labour outcomes ({result.attrs.get('macro_region', '')}), final year")
+    for col in last.columns:
+        out.add_column(str(col))
+    for _, row in last.iterrows():
+        out.add_row(*(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row))
+    console.print(out)
+    note = result.attrs.get("macro_occupation_weights")
+    if note:
+        console.print(f"[italic]{note}[/]")
+
+
+@app.command()
+def seeds(
+    run: RunArg,
+    paths: PathsOpt = 100_000,
+    seed: SeedOpt = 0,
+    runs_dir: RunsDirOpt = Path("runs"),
+    device: DeviceOpt = Device.auto,
+    allow_unconverged: AllowOpt = False,
+) -> None:
+    """The published reference figures (Dutch advisory request) beside this run's."""
+    try:
+        from forecast.runs import resolve_run
+
+        run_dir = resolve_run(run, runs_dir)
+        _configure_jax(device)
+        from forecast.workflow import seeds_run
+
+        with _spinner() as progress:
+            task = progress.add_task("starting", total=None)
+            table, _ = seeds_run(
+                run_dir, paths=paths, seed=seed, allow_unconverged=allow_unconverged,
+                progress=lambda phase: progress.update(task, description=phase),
+            )
+    except ForecastInputError as exc:
+        raise _fail(exc) from None
+    _print_seeds(table)
+    console.print(f"written: {run_dir / 'seeds.csv'}")
+
+
+def _print_seeds(table) -> None:
+    out = Table(title="Published figures beside ours")
+    for col in ("figure", "published", "ours (median)", "90% interval", "unit"):
+        out.add_column(col, justify="left" if col in ("figure", "unit") else "right")
+
+    def fmt(v):
+        return "—" if v != v else f"{v:.3g}"
+
+    for _, row in table.iterrows():
+        lo, hi = row["published_low"], row["published_high"]
+        pub = "—" if lo != lo else (fmt(lo) if lo == hi else f"{fmt(lo)}–{fmt(hi)}")
+        interval = "" if row["ours_q05"] != row["ours_q05"] else f"{fmt(row['ours_q05'])}–{fmt(row['ours_q95'])}"
+        out.add_row(str(row["item"]), pub, fmt(row["ours_median"]), interval, str(row["unit"]))
+    console.print(out)
+
+
+@runs_app.command("list")
+def runs_list(runs_dir: RunsDirOpt = Path("runs")) -> None:
+    """Runs under the runs directory, newest last."""
+    from forecast.runs import list_runs
+
+    table = Table(title=f"Runs in {runs_dir}")
+    for col in ("run", "kind", "status", "started", "seed", "draws", "backend"):
+        table.add_column(col)
+    for info in list_runs(runs_dir):
+        table.add_row(*(str(info.get(k, "")) for k in ("run_id", "kind", "status", "started_at", "seed", "draws", "backend")))
+    console.print(table)
+
+
+@runs_app.command("show")
+def runs_show(run: RunArg, runs_dir: RunsDirOpt = Path("runs")) -> None:
+    """A run's manifest and doubling times."""
+    try:
+        from forecast.runs import resolve_run, show_run
+
+        run_dir = resolve_run(run, runs_dir)
+        info = show_run(run_dir)
+    except ForecastInputError as exc:
+        raise _fail(exc) from None
+    from forecast.workflow import dumps
+
+    console.print_json(dumps(info["manifest_summary"]))
+    if info["doubling"] is not None:
+        _print_doubling(info["doubling"])
+
+
+@runs_app.command("compare")
+def runs_compare(
+    first: RunArg, second: Annotated[str, typer.Argument(help="Second run.")], runs_dir: RunsDirOpt = Path("runs")
+) -> None:
+    """Two runs side by side: doubling times, 2030 probabilities, crossing years."""
+    try:
+        from forecast.runs import compare_runs, resolve_run
+
+        table = compare_runs(resolve_run(first, runs_dir), resolve_run(second, runs_dir))
+    except ForecastInputError as exc:
+        raise _fail(exc) from None
+    out = Table(title="Run comparison")
+    for col in table.columns:
+        out.add_column(str(col), justify="left" if col == "quantity" else "right")
+    for _, row in table.iterrows():
+        out.add_row(*(f"{v:.3g}" if isinstance(v, float) else str(v) for v in row))
+    console.print(out)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -162,3 +162,93 @@ def resolve_run(ref: str | Path, runs_dir: Path = DEFAULT_RUNS_DIR, kind: str | 
             read_manifest(path)
             return path
     raise ForecastInputError(f"run '{ref}' not found (looked in . and {runs_dir})", "pass a run directory or id; see 'forecast runs list'")
+
+
+def list_runs(runs_dir: Path = DEFAULT_RUNS_DIR) -> list[dict[str, Any]]:
+    """One summary dict per finished run under ``runs_dir`` (staging directories are skipped)."""
+    out = []
+    for path in sorted(Path(runs_dir).glob("*")):
+        if not path.is_dir() or path.name.startswith(".") or not (path / MANIFEST).is_file():
+            continue
+        try:
+            m = read_manifest(path)
+        except ForecastInputError:
+            continue
+        out.append(
+            {
+                "run_id": m.get("run_id", path.name),
+                "kind": m.get("kind"),
+                "status": m.get("status"),
+                "started_at": str(m.get("started_at", ""))[:19],
+                "seed": m.get("seed"),
+                "draws": (m.get("sampler") or {}).get("draws"),
+                "backend": (m.get("environment") or {}).get("backend"),
+            }
+        )
+    return out
+
+
+def _read_csv(path: Path):
+    import pandas as pd
+
+    return pd.read_csv(path) if path.is_file() else None
+
+
+def show_run(run_dir: Path) -> dict[str, Any]:
+    """Manifest summary, doubling-time table and simulated scenarios of a run."""
+    m = read_manifest(run_dir)
+    doubling = _read_csv(Path(run_dir) / "doubling_times.csv")
+    if doubling is not None:
+        doubling = doubling.set_index("component")
+    sims = sorted(p.name for p in (Path(run_dir) / "simulations").glob("*") if p.is_dir() and not p.name.startswith("."))
+    summary = {
+        "run_id": m.get("run_id"),
+        "status": m.get("status"),
+        "seed": m.get("seed"),
+        "sampler": m.get("sampler"),
+        "chain_method": m.get("chain_method_effective"),
+        "backend": (m.get("environment") or {}).get("backend"),
+        "devices": (m.get("environment") or {}).get("devices"),
+        "versions": (m.get("environment") or {}).get("versions"),
+        "priors_sha256": (m.get("priors") or {}).get("sha256"),
+        "data_files": (m.get("data") or {}).get("files"),
+        "frontier_rule": (m.get("data") or {}).get("frontier_rule"),
+        "convergence": m.get("convergence"),
+        "simulations": sims,
+    }
+    return {"manifest_summary": summary, "doubling": doubling, "manifest": m}
+
+
+def _run_quantities(run_dir: Path) -> dict[str, float]:
+    values: dict[str, float] = {}
+    doubling = _read_csv(Path(run_dir) / "doubling_times.csv")
+    if doubling is not None:
+        for _, row in doubling.iterrows():
+            values[f"doubling months, {row['component']} (median)"] = float(row["doubling_months_median"])
+    for sim in sorted((Path(run_dir) / "simulations").glob("*")):
+        probs = _read_csv(sim / "probabilities.csv")
+        if probs is not None and {"year", "factor_threshold_oom", "probability"} <= set(probs.columns):
+            for _, row in probs[probs["year"] == 2030].iterrows():
+                values[f"{sim.name}: P(2030 factor >= 1e{row['factor_threshold_oom']:.0f})"] = float(row["probability"])
+        cross = _read_csv(sim / "crossing_years.csv")
+        if cross is not None and {"share_threshold", "q50"} <= set(cross.columns):
+            for _, row in cross.iterrows():
+                values[f"{sim.name}: first year share >= {row['share_threshold']:.0%} (median)"] = float(row["q50"])
+    return values
+
+
+def compare_runs(first: Path, second: Path):
+    """Doubling times, 2030 probabilities and crossing years of two runs, side by side."""
+    import pandas as pd
+
+    a, b = _run_quantities(first), _run_quantities(second)
+    keys = list(dict.fromkeys([*a, *b]))
+    if not keys:
+        raise ForecastInputError(f"{first} and {second}: nothing to compare", "pass fit runs (with simulations, for probabilities)")
+    rows = [
+        {"quantity": k, Path(first).name: a.get(k, float("nan")), Path(second).name: b.get(k, float("nan"))}
+        for k in keys
+    ]
+    table = pd.DataFrame(rows)
+    table["difference"] = table[Path(second).name] - table[Path(first).name]
+    return table

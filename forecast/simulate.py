@@ -142,8 +142,9 @@ def trend_draws(dt) -> TrendDraws:
 def synthetic_posterior(key, n_chains: int, n_draws: int):
     """A posterior DataTree with the fitted model's layout, for tests and benchmarks.
 
-    Centred near compute 0.66, spending 0.5, hardware 0.13, algorithmic 0.40 OOM/yr (identity
-    gap 0.03), ``log10_compute_ref`` 23.5 and ``log10_spending_ref`` 6.7 at 2020.0.
+    Centred on the posterior fitted to the packaged extract (seed 0): spending 0.528, hardware
+    0.122, identity gap 0.013, algorithmic 0.58 OOM/yr, ``log10_compute_ref`` 22.59 and
+    ``log10_spending_ref`` 5.16 at 2020.0, with the fitted posterior sds.
 
     Parameters
     ----------
@@ -160,10 +161,10 @@ def synthetic_posterior(key, n_chains: int, n_draws: int):
     def normal(k, mean, sd):
         return mean + sd * np.asarray(jax.random.normal(k, shape, dtype="float64"))
 
-    spending = normal(keys[0], 0.50, 0.03)
-    hardware = normal(keys[1], 0.13, 0.01)
-    gap = normal(keys[2], 0.03, 0.01)
-    algorithmic = normal(keys[3], 0.40, 0.05)
+    spending = normal(keys[0], 0.528, 0.022)
+    hardware = normal(keys[1], 0.122, 0.012)
+    gap = normal(keys[2], 0.013, 0.028)
+    algorithmic = normal(keys[3], 0.58, 0.14)
     compute = spending + hardware + gap
     growth = np.stack([compute, spending, hardware, algorithmic], axis=-1)
     coords = {"chain": np.arange(n_chains), "draw": np.arange(n_draws), "component": list(COMPONENTS)}
@@ -172,8 +173,8 @@ def synthetic_posterior(key, n_chains: int, n_draws: int):
             "growth": (("chain", "draw", "component"), growth, {"units": "OOM/yr"}),
             "identity_gap": (("chain", "draw"), gap, {"units": "OOM/yr"}),
             "doubling_months": (("chain", "draw", "component"), 12.0 * math.log10(2.0) / growth),
-            "log10_compute_ref": (("chain", "draw"), normal(keys[4], 23.5, 0.1)),
-            "log10_spending_ref": (("chain", "draw"), normal(keys[5], 6.7, 0.1)),
+            "log10_compute_ref": (("chain", "draw"), normal(keys[4], 22.59, 0.05)),
+            "log10_spending_ref": (("chain", "draw"), normal(keys[5], 5.16, 0.08)),
         },
         coords=coords,
     )
@@ -390,9 +391,27 @@ def _histogram(values, valid, low: float, width: float, n_bins: int):
     return counts.at[series, idx].add(jnp.broadcast_to(valid[:, None], idx.shape))
 
 
+class MacroKernelInputs(NamedTuple):
+    """Replicated macro inputs of the kernel (see :class:`forecast.macro.MacroInputs`)."""
+
+    draws: object  # forecast.macro.MacroDraws, leaves (n_macro_draws,)
+    employment_weight: object  # (G,)
+    wage_bill_weight: object  # (G,)
+    tier_weight: object  # (G, 3)
+
+
+#: ``fold_in(path_key, MACRO_STREAM)`` picks a path's macro draw; the trend/automation picks use
+#: ``split(path_key)`` as before, so switching the macro layer on leaves them unchanged.
+MACRO_STREAM = 1
+
+
 @functools.lru_cache(maxsize=16)
-def _chunk_runner(devices: tuple, base_year: int, n_years: int):
-    """Build (once per device set and horizon) the jitted, sharded chunk kernel."""
+def _chunk_runner(devices: tuple, base_year: int, n_years: int, macro_lag: int | None = None):
+    """Build (once per device set, horizon and macro lag) the jitted, sharded chunk kernel.
+
+    ``macro_lag`` None: no macro layer (the kernel takes no macro argument); an int: the kernel
+    takes a :class:`MacroKernelInputs` and also returns the macro histograms and sums.
+    """
     import jax
     import jax.numpy as jnp
     from jax.sharding import Mesh
@@ -406,7 +425,8 @@ def _chunk_runner(devices: tuple, base_year: int, n_years: int):
     factor_thr = jnp.asarray(FACTOR_THRESHOLDS_OOM)
     never = jnp.iinfo(jnp.int32).max
 
-    def kernel(path_idx, valid, key_data, trend: TrendDraws, auto: AutomationParams, weight, sc: ScenarioParams):
+    def kernel(path_idx, valid, key_data, trend: TrendDraws, auto: AutomationParams, weight, sc: ScenarioParams,
+               *macro_args):
         root = jax.random.wrap_key_data(key_data)
         n_trend = trend.growth_compute.shape[0]
         n_auto = auto.threshold_log10.shape[0]
@@ -494,8 +514,21 @@ def _chunk_runner(devices: tuple, base_year: int, n_years: int):
             snap, _ = snapshot(state)
             return state, snap
 
-        snap0, _ = snapshot(state0)
-        state, snaps = jax.lax.scan(year, state0, jnp.arange(n_years, dtype=jnp.int32))
+        if macro_lag is None:
+            snap0, _ = snapshot(state0)
+            state, snaps = jax.lax.scan(year, state0, jnp.arange(n_years, dtype=jnp.int32))
+        else:
+            macro_init, macro_snapshot = _macro_fns(macro_args[0], root, path_idx, valid, tr, p, t0, macro_lag)
+            mstate0, msnap0 = macro_init(state0)
+            snap0 = {**snapshot(state0)[0], **msnap0}
+
+            def year_macro(carry, y):
+                state, mstate = carry
+                state, snap = year(state, y)
+                mstate, msnap = macro_snapshot(state, mstate, t0 + 1.0 + y.astype(state.log10_compute.dtype))
+                return (state, mstate), {**snap, **msnap}
+
+            (state, _), snaps = jax.lax.scan(year_macro, (state0, mstate0), jnp.arange(n_years, dtype=jnp.int32))
         total_end = total_at(state)
         state = mark_crossing(state, total_end, jnp.int32(n_steps))
         out = jax.tree.map(lambda a, b: jnp.concatenate([a[None], b], axis=0), snap0, snaps)
@@ -510,10 +543,78 @@ def _chunk_runner(devices: tuple, base_year: int, n_years: int):
     sharded = jax.shard_map(
         kernel,
         mesh=mesh,
-        in_specs=(P("paths"), P("paths"), rep, rep, rep, rep, rep),
+        in_specs=(P("paths"), P("paths"), rep, rep, rep, rep, rep) + (() if macro_lag is None else (rep,)),
         out_specs=rep,
     )
     return jax.jit(sharded), mesh
+
+
+def _macro_fns(mk: MacroKernelInputs, root, path_idx, valid, tr, p: PathParams, t0: float, lag: int):
+    """Per-path macro layer inside the kernel: ``(init(state0), snapshot(state, mstate, time))``.
+
+    The carry holds the last ``lag + 1`` yearly log10 effective-compute values (years before the
+    base come from the fitted trend's closed form, which applies there since scenarios start at
+    or after the base year) and the :class:`forecast.macro.ChannelState`.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    from forecast.adoption import adoption_curve
+    from forecast.macro import (
+        EFFECT_BIN_LOW, EFFECT_BIN_WIDTH, EFFECT_N_BINS, SUM_SCALE, channel_init, channel_step, effect_to_bin_space,
+        macro_channel_params, tier_exposure,
+    )
+
+    n_macro = mk.draws.cost_saving.shape[0]
+
+    def pick(i):
+        return jax.random.randint(jax.random.fold_in(jax.random.fold_in(root, i), MACRO_STREAM), (), 0, n_macro)
+
+    md = jax.tree.map(lambda a: a[jax.vmap(pick)(path_idx)], mk.draws)
+    cparams = macro_channel_params(md)
+    count_dtype = valid.dtype
+    exact_sums = count_dtype == jnp.int64
+
+    def realised(eff_lagged, time):
+        adoption = adoption_curve(time, md.adoption_ceiling, md.adoption_rate, md.adoption_midpoint)
+        return adoption, task_share(eff_lagged, p.automation) * adoption[:, None]
+
+    def outputs(adoption, r, cum, flows):
+        shares = jnp.concatenate([adoption[:, None], (r @ mk.employment_weight)[:, None],
+                                  tier_exposure(r, mk.tier_weight)], axis=-1)
+        effects = jnp.stack([*cum, *flows], axis=-1)
+        y = effect_to_bin_space(effects)
+        out = {
+            "macro_share_hist": _histogram(shares, valid, 0.0, SHARE_BIN_WIDTH, SHARE_N_BINS),
+            "macro_effect_hist": _histogram(y, valid, EFFECT_BIN_LOW, EFFECT_BIN_WIDTH, EFFECT_N_BINS),
+            "macro_out_of_range": jnp.sum(jnp.where(
+                (y < EFFECT_BIN_LOW) | (y >= EFFECT_BIN_LOW + EFFECT_BIN_WIDTH * EFFECT_N_BINS) | ~jnp.isfinite(y),
+                valid[:, None], 0), axis=0).astype(count_dtype),
+        }
+        if exact_sums:
+            # fixed-point integers: sums over paths are exact and order-independent
+            vals = jnp.concatenate([shares, effects], axis=-1)
+            fixed = jnp.round(jnp.where(jnp.isfinite(vals), vals, 0.0) * SUM_SCALE).astype(jnp.int64)
+            out["macro_sum"] = jnp.sum(fixed * valid[:, None], axis=0)
+        return out
+
+    def init(state0):
+        eff0 = state0.log10_compute + state0.algorithmic_oom
+        back = (lag - jnp.arange(lag + 1, dtype=eff0.dtype))[:, None]
+        buf = eff0[None, :] - back * (tr.growth_compute + tr.growth_algorithmic)[None, :]
+        adoption, r0 = realised(buf[0], t0)
+        cstate = channel_init(r0)
+        zeros = cstate.cumulative
+        return (buf, cstate), outputs(adoption, r0, zeros, zeros)
+
+    def snapshot(state, mstate, time):
+        buf, cstate = mstate
+        buf = jnp.concatenate([buf[1:], (state.log10_compute + state.algorithmic_oom)[None, :]], axis=0)
+        adoption, r = realised(buf[0], time)
+        cstate, flows = channel_step(cstate, r, mk.wage_bill_weight, cparams)
+        return (buf, cstate), outputs(adoption, r, cstate.cumulative, flows)
+
+    return init, snapshot
 
 
 def _key_data(key):
@@ -550,8 +651,13 @@ def select_devices(devices=None) -> tuple:
 
 
 def run_histograms(trend: TrendDraws, automation: AutomationPosterior, scenario: ScenarioParams, *, paths: int,
-                   base_year: int, until_year: int, key, chunk_size: int, devices=None) -> tuple[dict, dict]:
-    """Run all chunks and return the summed integer histograms and engine metadata."""
+                   base_year: int, until_year: int, key, chunk_size: int, devices=None,
+                   macro=None) -> tuple[dict, dict]:
+    """Run all chunks and return the summed integer histograms and engine metadata.
+
+    ``macro`` (a :class:`forecast.macro.MacroInputs`) adds ``macro_share_hist``,
+    ``macro_effect_hist``, ``macro_out_of_range`` and, with x64, ``macro_sum``.
+    """
     import jax
     import jax.numpy as jnp
 
@@ -559,7 +665,7 @@ def run_histograms(trend: TrendDraws, automation: AutomationPosterior, scenario:
     n_dev = len(devs)
     chunk = int(math.ceil(int(chunk_size) / n_dev) * n_dev)
     n_years = int(until_year) - int(base_year)
-    runner, mesh = _chunk_runner(devs, int(base_year), n_years)
+    runner, mesh = _chunk_runner(devs, int(base_year), n_years, None if macro is None else int(macro.lag_years))
     count_dtype = jnp.int64 if jax.config.jax_enable_x64 else jnp.int32
     dtype = jnp.float64 if jax.config.jax_enable_x64 else jnp.float32
     key_data = _key_data(key)
@@ -569,11 +675,15 @@ def run_histograms(trend: TrendDraws, automation: AutomationPosterior, scenario:
     weight = jax.device_put(jnp.asarray(automation.employment_weight, dtype), rep)
     sc = jax.device_put(jax.tree.map(lambda a: jnp.asarray(a, dtype), scenario), rep)
     key_data = jax.device_put(key_data, rep)
+    extra = ()
+    if macro is not None:
+        mk = MacroKernelInputs(macro.draws, macro.employment_weight, macro.wage_bill_weight, macro.tier_weight)
+        extra = (jax.device_put(jax.tree.map(lambda a: jnp.asarray(a, dtype), mk), rep),)
     total = None
     for start in range(0, paths, chunk):
         idx = np.arange(start, start + chunk, dtype=np.int64)
         valid = (idx < paths).astype(np.int64 if count_dtype == jnp.int64 else np.int32)
-        out = runner(jnp.asarray(idx.astype(np.uint32)), jnp.asarray(valid), key_data, tr, ap, weight, sc)
+        out = runner(jnp.asarray(idx.astype(np.uint32)), jnp.asarray(valid), key_data, tr, ap, weight, sc, *extra)
         total = out if total is None else jax.tree.map(jnp.add, total, out)
     hist = jax.tree.map(np.asarray, total)
     meta = {
@@ -615,7 +725,7 @@ def histogram_quantiles(counts: np.ndarray, low: float, width: float, quantiles=
 
 
 def simulate(dt_posterior, scenario, automation: AutomationPosterior, *, paths: int, until_year: int, key,
-             chunk_size: int = 100_000, devices=None, base_year: int = 2022, prob_year: int = 2030):
+             chunk_size: int = 100_000, devices=None, base_year: int = 2022, prob_year: int = 2030, macro=None):
     """Carry the posterior into effective-compute and automation paths and summarise them.
 
     Parameters
@@ -641,6 +751,12 @@ def simulate(dt_posterior, scenario, automation: AutomationPosterior, *, paths: 
         Year the effective-compute factors are measured from.
     prob_year
         Year of the headline probabilities P(factor >= 1e4/1e8/1e12).
+    macro
+        Optional :class:`forecast.macro.MacroInputs` (from :func:`forecast.macro.prepare_macro`):
+        adds the macro/labour outputs ``macro_share``, ``channel_cumulative``, ``channel_annual``
+        (yearly quantiles) and, with x64, their exact means; root attrs ``macro_*`` say the region
+        and that occupation weights are US (BLS) for every region. The trend/automation outputs are
+        bit-identical with and without it.
 
     Returns
     -------
@@ -662,10 +778,66 @@ def simulate(dt_posterior, scenario, automation: AutomationPosterior, *, paths: 
     if params.start_year < base_year:
         raise ConfigError(f"{source or 'scenario'}: start_year {params.start_year} is before base year {base_year}",
                           "scenarios start at or after the base year")
+    if macro is not None and tuple(macro.groups) != tuple(automation.groups):
+        raise ConfigError("simulate: macro inputs and automation posterior list different occupation groups",
+                          "build both from the same forecast.automation.load_occupations() table")
     hist, meta = run_histograms(trend, automation, params, paths=paths, base_year=base_year, until_year=until_year,
-                                key=key, chunk_size=chunk_size, devices=devices)
-    return _assemble(hist, meta, trend, automation, name, params, rationale, source, sha, paths=paths,
-                     base_year=base_year, until_year=until_year, prob_year=prob_year)
+                                key=key, chunk_size=chunk_size, devices=devices, macro=macro)
+    dt = _assemble(hist, meta, trend, automation, name, params, rationale, source, sha, paths=paths,
+                   base_year=base_year, until_year=until_year, prob_year=prob_year)
+    if macro is not None:
+        dt = _assemble_macro(dt, hist, macro, paths=paths, base_year=base_year, until_year=until_year)
+    return dt
+
+
+def _assemble_macro(dt, hist, macro, *, paths, base_year, until_year):
+    """Add the macro quantiles (and exact means) to a :func:`simulate` result."""
+    from forecast.macro import (
+        CHANNELS, EFFECT_BIN_LOW, EFFECT_BIN_WIDTH, MACRO_SHARES, SUM_SCALE, WEIGHTS_NOTE, effect_from_bin_space,
+    )
+
+    years = np.arange(base_year, until_year + 1)
+    q = list(QUANTILES)
+    nc = len(CHANNELS)
+    share_q = histogram_quantiles(hist["macro_share_hist"], 0.0, SHARE_BIN_WIDTH)  # (year, 5, q)
+    eff_q = effect_from_bin_space(histogram_quantiles(hist["macro_effect_hist"], EFFECT_BIN_LOW, EFFECT_BIN_WIDTH))
+    note = f"region {macro.region}; {WEIGHTS_NOTE}"
+    ds = dt.to_dataset()
+    ds = ds.assign_coords(macro_share_series=list(MACRO_SHARES), channel=list(CHANNELS))
+    ds["macro_share"] = (("macro_share_series", "year", "quantile"), np.moveaxis(share_q, 1, 0),
+                         {"units": "fraction", "note": note,
+                          "description": "adoption (share of enterprises using AI), realised automation "
+                                         "(employment-weighted, technical share x adoption), and realised "
+                                         "automation by wage tier (employment-weighted terciles of BLS mean wages)"})
+    ds["channel_cumulative"] = (("channel", "year", "quantile"), np.moveaxis(eff_q[:, :nc], 1, 0),
+                                {"units": "log points, cumulative from the base year", "note": note,
+                                 "description": "Acemoglu-Restrepo channels; per path wage_bill = displacement + "
+                                                "reinstatement + productivity; tfp by Hulten's theorem"})
+    ds["channel_annual"] = (("channel", "year", "quantile"), np.moveaxis(eff_q[:, nc:], 1, 0),
+                            {"units": "log points per year", "note": note})
+    if "macro_sum" in hist:
+        means = hist["macro_sum"] / (SUM_SCALE * paths)  # (year, 5 + 2 * nc)
+        ns = len(MACRO_SHARES)
+        ds["macro_share_mean"] = (("macro_share_series", "year"), means[:, :ns].T, {"units": "fraction"})
+        ds["channel_cumulative_mean"] = (("channel", "year"), means[:, ns:ns + nc].T,
+                                         {"units": "log points, cumulative from the base year",
+                                          "description": f"exact fixed-point mean over paths (1/{SUM_SCALE:.0e})"})
+        ds["channel_annual_mean"] = (("channel", "year"), means[:, ns + nc:].T, {"units": "log points per year"})
+    hists = dt["histograms"].to_dataset()
+    hists["macro_share_hist"] = (("year", "macro_share_series", "share_bin"), hist["macro_share_hist"])
+    hists["macro_effect_hist"] = (("year", "macro_effect_series", "effect_bin"), hist["macro_effect_hist"])
+    hists["macro_out_of_range_count"] = (("year", "macro_effect_series"), hist["macro_out_of_range"])
+    hists = hists.assign_coords(macro_effect_series=[f"{c}_cumulative" for c in CHANNELS]
+                                + [f"{c}_annual" for c in CHANNELS])
+    hists.attrs.update({"effect_bin_low": EFFECT_BIN_LOW, "effect_bin_width": EFFECT_BIN_WIDTH,
+                        "effect_bin_transform": "asinh(x / 1e-4)"})
+    out = xr.DataTree.from_dict({"/": ds, "histograms": hists})
+    out.attrs.update(dt.attrs)
+    out.attrs.update({k: v for k, v in macro.attrs.items()})
+    out.attrs["macro_out_of_range_values"] = int(hist["macro_out_of_range"].sum())
+    out.attrs["macro_quantile_method"] = ("fixed-bin histograms: shares within 0.001; channels binned in "
+                                          "asinh(x/1e-4) space, within 1% relative (1e-6 absolute near 0)")
+    return out
 
 
 def _assemble(hist, meta, trend, automation, name, params, rationale, source, sha, *, paths, base_year, until_year,
@@ -795,9 +967,44 @@ def write_outputs(result, run_dir: Path) -> dict[str, Path]:
         index="share_threshold", columns="quantile", values="year").rename(columns=qcols)
     cy["p_by_until"] = ds["prob_crossed_by"].isel(year=-1).to_numpy()
     cy.reset_index().to_csv(paths["crossing_years"], index=False)
+    if "channel_cumulative" in ds:
+        paths["macro"] = run_dir / "macro.csv"
+        macro_table(result).to_csv(paths["macro"], index=False)
     paths["netcdf"] = run_dir / "simulation.nc"
     result.to_netcdf(paths["netcdf"])
     return paths
+
+
+def macro_table(result) -> pd.DataFrame:
+    """Long table of the macro outputs of a :func:`simulate` result (``macro.csv``).
+
+    Columns ``series, measure, year, q05..q95, mean, units, region, note``; ``measure`` is
+    ``share`` (adoption, realised automation, exposure by wage tier), ``cumulative`` or
+    ``annual`` (channels, log points). ``note`` says that occupation weights are US (BLS) for
+    every region.
+    """
+    ds = result.to_dataset()
+    qcols = {qq: f"q{int(round(qq * 100)):02d}" for qq in QUANTILES}
+    region = result.attrs.get("macro_region", "")
+    note = result.attrs.get("macro_occupation_weights", "")
+    parts = []
+    for var, dim, measure, mean_var in (("macro_share", "macro_share_series", "share", "macro_share_mean"),
+                                        ("channel_cumulative", "channel", "cumulative", "channel_cumulative_mean"),
+                                        ("channel_annual", "channel", "annual", "channel_annual_mean")):
+        df = ds[var].to_dataframe(name="value").reset_index().pivot(index=[dim, "year"], columns="quantile",
+                                                                    values="value").rename(columns=qcols)
+        if mean_var in ds:
+            df["mean"] = ds[mean_var].to_series().reindex(df.index).to_numpy()
+        else:
+            df["mean"] = np.nan
+        df = df.reset_index().rename(columns={dim: "series"})
+        df.insert(1, "measure", measure)
+        df["units"] = ds[var].attrs.get("units", "")
+        parts.append(df)
+    out = pd.concat(parts, ignore_index=True)
+    out["region"] = region
+    out["note"] = note
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -898,5 +1105,5 @@ __all__ = [
     "TrendDraws", "trend_draws", "synthetic_posterior", "ScenarioFile", "Scenario", "ScenarioParams",
     "NamedScenario", "load_scenarios", "resolve_scenario", "load_scenario", "EngineState", "step_rates",
     "simulate", "run_histograms", "histogram_quantiles", "write_outputs", "seeds_table", "log10_effective_trend",
-    "share_change_by_task_type",
+    "share_change_by_task_type", "macro_table", "MacroKernelInputs",
 ]

@@ -219,3 +219,161 @@ def diagnose_run(run_dir: Path, *, plots: bool = True) -> DiagnoseResult:
 def dumps(obj) -> str:
     """JSON for the terminal."""
     return json.dumps(obj, indent=2, default=str)
+
+
+#: Scenarios the main job and ``forecast seeds`` simulate.
+DEFAULT_SCENARIOS = ("trend", "conservative", "central", "explosive")
+
+
+@dataclass(frozen=True)
+class SimulateResult:
+    """What :func:`simulate_run` produced: one result DataTree and output dir per scenario."""
+
+    results: dict
+    out_dirs: dict
+    automation: object
+
+
+def _check_fit_run(run_dir: Path, allow_unconverged: bool) -> dict:
+    manifest = read_manifest(run_dir)
+    if manifest.get("kind") != "fit":
+        raise ForecastInputError(f"{run_dir}: not a fit run (kind {manifest.get('kind')!r})", "pass a run written by 'forecast fit'")
+    if manifest.get("status") == "UNCONVERGED" and not allow_unconverged:
+        raise ForecastInputError(
+            f"{run_dir}: the posterior failed the convergence gate ({'; '.join(manifest.get('convergence', {}).get('failures', [])[:3])})",
+            "refit with more draws, or pass --allow-unconverged to use it anyway",
+        )
+    if manifest.get("status") not in ("FINISHED", "UNCONVERGED"):
+        raise ForecastInputError(f"{run_dir}: run status is {manifest.get('status')!r}", "re-run the fit")
+    return manifest
+
+
+def simulate_run(
+    run_dir: Path,
+    *,
+    scenarios: tuple[str, ...] | list[str],
+    paths: int,
+    until_year: int,
+    seed: int,
+    chunk_size: int = 100_000,
+    scenarios_path: Path | None = None,
+    automation_path: Path | None = None,
+    allow_unconverged: bool = False,
+    base_year: int = 2022,
+    region: str | None = None,
+    lag_years: int | None = None,
+    progress=None,
+) -> SimulateResult:
+    """Carry a fitted posterior through the Monte Carlo engine for one or more scenarios.
+
+    Outputs go to ``<run>/simulations/<scenario>/`` (NetCDF + CSV + manifest), each written to a
+    staging directory and swapped in only when complete. All scenarios share the simulation key
+    (common random numbers), so differences between scenarios are not Monte Carlo noise.
+
+    Parameters
+    ----------
+    run_dir
+        A fit run directory.
+    scenarios
+        Scenario names from the scenario file.
+    paths, until_year, chunk_size, base_year
+        Engine settings; ``until_year`` must be after ``base_year``.
+    seed
+        Root seed: the automation calibration uses ``fold_in(key, 0)``, the engine ``fold_in(key, 1)``.
+    scenarios_path, automation_path
+        Optional TOML files; defaults are ``priors/scenarios.toml`` and ``priors/automation.toml``.
+    allow_unconverged
+        Use a posterior that failed the convergence gate.
+    region
+        ``"NL"``, ``"EU"`` or ``"US"`` adds the adoption and labour-market layer (adoption fitted
+        to Eurostat; occupation weights are US/BLS for every region, as the outputs say).
+    lag_years
+        Adoption lag for realised automation (default from ``priors/macro.toml``).
+    """
+    import shutil
+
+    from forecast import automation as auto_mod
+    from forecast import simulate as sim_mod
+
+    say = progress or (lambda phase: None)
+    if paths < 1:
+        raise ForecastInputError(f"--paths {paths}: must be at least 1", "pass --paths 100000, say")
+    if until_year <= base_year:
+        raise ForecastInputError(f"--until {until_year}: must be after the base year {base_year}", f"pass --until {base_year + 8} or later")
+    if until_year > 2100:
+        raise ForecastInputError(f"--until {until_year}: beyond 2100, where the trend model means nothing", "pass --until 2100 or earlier")
+    # Validate every config before touching JAX or the posterior.
+    named = [sim_mod.load_scenario(name, scenarios_path) for name in scenarios]
+    auto_priors = auto_mod.load_automation_priors(automation_path)
+    occupations = auto_mod.load_occupations()
+    if region is not None:
+        from forecast import adoption as adopt_mod
+        from forecast import macro as macro_mod
+
+        if region not in adopt_mod.REGION_UNITS:
+            raise ForecastInputError(f"--region {region}: unknown", f"use one of {', '.join(adopt_mod.REGION_UNITS)}")
+        adoption_priors = adopt_mod.load_adoption_priors()
+        macro_priors = macro_mod.load_macro_priors()
+        adoption_table = adopt_mod.load_adoption()
+    _check_fit_run(run_dir, allow_unconverged)
+
+    import jax
+
+    root = jax.random.key(seed)
+    dt = load_posterior(run_dir)
+    say("calibrating automation thresholds")
+    automation = auto_mod.calibrate(occupations, auto_priors, key=jax.random.fold_in(root, 0))
+    macro = None
+    if region is not None:
+        say(f"fitting adoption ({region})")
+        adoption_post = adopt_mod.fit_adoption(adoption_table, adoption_priors, key=jax.random.fold_in(root, 2))
+        macro = macro_mod.prepare_macro(
+            region, adoption_post, macro_priors, occupations, key=jax.random.fold_in(root, 3),
+            lag_years=lag_years, priors_path=macro_mod.DEFAULT_PRIORS,
+        )
+    results, out_dirs = {}, {}
+    for scenario in named:
+        say(f"simulating {scenario.name}: {paths:,} paths to {until_year}")
+        result = sim_mod.simulate(
+            dt, scenario, automation, paths=paths, until_year=until_year, key=jax.random.fold_in(root, 1),
+            chunk_size=chunk_size, base_year=base_year, macro=macro,
+        )
+        target = Path(run_dir) / "simulations" / scenario.name
+        target.parent.mkdir(exist_ok=True)
+        aside = target.with_name(f".{scenario.name}.old")
+        with staged_dir(target.with_name(f"{scenario.name}.new")) as stage:
+            sim_mod.write_outputs(result, stage)
+            manifest = base_manifest("simulate", f"{Path(run_dir).name}/{scenario.name}")
+            manifest.update(
+                {"seed": seed, "paths": paths, "until_year": until_year, "chunk_size": chunk_size, "scenario": scenario.name,
+                 "region": region, "lag_years": lag_years,
+                 "result_attrs": {k: v for k, v in result.attrs.items()}}
+            )
+            write_json(stage / MANIFEST, finish_manifest(manifest, "FINISHED"))
+        # swap in: old -> aside, new -> target, drop aside (a crash in between leaves a complete copy)
+        if target.exists():
+            target.rename(aside)
+        target.with_name(f"{scenario.name}.new").rename(target)
+        shutil.rmtree(aside, ignore_errors=True)
+        results[scenario.name], out_dirs[scenario.name] = result, target
+    return SimulateResult(results, out_dirs, automation)
+
+
+def seeds_run(run_dir: Path, *, paths: int, seed: int, chunk_size: int = 100_000, allow_unconverged: bool = False, progress=None):
+    """The published-figures table for a fit run; also written to ``<run>/seeds.csv``.
+
+    Returns
+    -------
+    (pandas.DataFrame, SimulateResult)
+    """
+    sim = simulate_run(
+        run_dir, scenarios=DEFAULT_SCENARIOS, paths=paths, until_year=2030, seed=seed, chunk_size=chunk_size,
+        allow_unconverged=allow_unconverged, progress=progress,
+    )
+    from forecast import simulate as sim_mod
+
+    table = sim_mod.seeds_table(load_posterior(run_dir), sim.results, sim.automation)
+    tmp = Path(run_dir) / ".seeds.csv.tmp"
+    table.to_csv(tmp, index=False)
+    tmp.replace(Path(run_dir) / "seeds.csv")
+    return table, sim

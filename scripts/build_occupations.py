@@ -8,7 +8,9 @@ Usage
     .venv/bin/python scripts/build_occupations.py [UPSTREAM_DIR] [--out forecast/data/occupations.csv]
 
 ``UPSTREAM_DIR`` defaults to ``../shared/data/gpts_are_gpts`` (a copy of
-github.com/openai/GPTs-are-GPTs ``data/`` at 0471612f; see its SOURCE.md). The output is
+github.com/openai/GPTs-are-GPTs ``data/`` at 0471612f; see its SOURCE.md). Wage columns
+(``a_mean_wage``, ``h_mean_wage``, ``emp_share_{low,middle,high}_wage``) come from
+:func:`forecast.macro.occupation_wages_from_upstream`. The output is
 deterministic: running the script twice gives byte-identical files.
 """
 
@@ -22,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from forecast.automation import occupations_from_upstream  # noqa: E402
+from forecast.macro import occupation_wages_from_upstream  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,9 +34,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "forecast" / "data" / "occupations.csv")
     args = parser.parse_args(argv)
     table = occupations_from_upstream(args.upstream)
+    # Wage columns for the macro layer (forecast/macro.py): OEWS major-group mean wages and the
+    # group's employment shares in employment-weighted wage terciles of detailed occupations.
+    wages = occupation_wages_from_upstream(args.upstream)
+    table = table.merge(wages, on="group", how="left", validate="one_to_one")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out, index=False, float_format="%.6f", lineterminator="\n")
-    print(f"wrote {args.out} ({len(table)} groups, {int(table['employment'].sum()):,} employed)")
+    cuts = ", ".join(f"${c:,.0f}" for c in wages.attrs["tier_cuts_usd"])
+    print(f"wrote {args.out} ({len(table)} groups, {int(table['employment'].sum()):,} employed; wage-tier cuts {cuts})")
     return 0
 
 

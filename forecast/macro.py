@@ -1,0 +1,515 @@
+"""Macro and labour layer: realised automation, Acemoglu-Restrepo channels, Hulten TFP.
+
+Per Monte Carlo path and year ``t`` (all shares are fractions, all effects log points, i.e.
+natural-log changes; 0.01 = 1%):
+
+Realised automation
+    ``R_g(t) = technical_g(t - lag) * adoption(t)``: the technically automatable share of group
+    ``g``'s tasks (:mod:`forecast.automation`, evaluated at the effective compute of ``lag`` years
+    earlier) times the share of enterprises using AI in the chosen region
+    (:mod:`forecast.adoption`). Before the base year the lagged effective compute is the fitted
+    trend's closed form.
+
+Displacement, reinstatement, productivity (Acemoglu & Restrepo 2019, "Automation and New Tasks")
+    Let ``omega_g`` be group ``g``'s share of the wage bill (BLS OEWS employment x mean wage) and
+    ``d_t = sum_g omega_g (R_g(t) - R_g(t-1))`` the newly automated share of the base-year wage
+    bill. New tasks are created at ``n_t = rho * d_t`` (``rho``, the reinstatement ratio, has a
+    prior centred on 1/2: about 1 in 5 tasks replaced by technology and 1 in 10 new over 1995-2017
+    in the Netherlands). Labour's task content ``Gamma`` (1 in the base year) moves as
+    ``Gamma_t = Gamma_{t-1} - d_t + n_t``. Output rises with TFP (below) times an output
+    multiplier ``m`` (1 = TFP only; > 1 lets capital deepen). The wage bill is
+    ``W_t = W_{t-1} * (Gamma_t / Gamma_{t-1}) * exp(m * dlnTFP_t)``, and its log change is split
+    into three parts that add up to it exactly (up to float rounding, ~1e-15):
+
+    - displacement and reinstatement: the Shapley split of ``log(1 - x + y)`` with
+      ``x = d_t / Gamma_{t-1}``, ``y = n_t / Gamma_{t-1}``:
+      ``disp = (log(1-x) + log(1-x+y) - log(1+y)) / 2`` (<= 0),
+      ``reinst = (log(1+y) + log(1-x+y) - log(1-x)) / 2`` (>= 0);
+    - productivity: ``m * dlnTFP_t``.
+
+TFP (Hulten's theorem)
+    ``dlnTFP_t = sum_g (GDP share of the tasks of g) * (R_g(t) - R_g(t-1)) * cost_saving`` with the
+    GDP share of a group's tasks = its wage-bill share ``omega_g`` (Acemoglu 2024 counts the GDP
+    share of affected tasks the same way) and ``cost_saving = labour_cost_saving * labour_share``
+    (Acemoglu 2024: 27% labour-cost saving x labour share -> 14.4% total cost saving). His inputs,
+    4.6% of tasks (19.9% exposed x 23% profitably automatable) x 14.4% give 0.66% TFP over ten
+    years (:func:`acemoglu_tfp`).
+
+Exposure by wage tier
+    Detailed occupations (BLS OEWS May 2021) are cut into employment-weighted terciles of mean
+    annual wage (low / middle / high; an occupation straddling a cut is split pro rata), which
+    gives each SOC major group's employment share in each tier (``emp_share_*_wage`` columns of
+    ``forecast/data/occupations.csv``). Tier exposure is the employment-weighted mean of ``R_g``
+    over the tier; within a group all tiers are assumed equally automated.
+
+Regions
+    ``NL``, ``EU`` (adoption of the Netherlands / EU-27 unit of the diffusion model) or ``US`` (no
+    adoption data: a new unit of the diffusion hierarchy). **Only US occupation weights exist**
+    (BLS OEWS employment and wages), so NL and EU use the US occupational structure and wages with
+    NL/EU adoption; results carry that note in their attributes and CSV columns.
+
+Layers: array core (:func:`hulten_tfp`, :func:`channel_step`, :func:`labour_channels`,
+:func:`tier_exposure`; pure ``jax.numpy``), validated priors (:class:`MacroPriors`), and
+:func:`prepare_macro`, which joins adoption draws, priors and occupation weights into
+:class:`MacroInputs` for :func:`forecast.simulate.simulate` (``macro=``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, NamedTuple
+
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from forecast.automation import BetaPrior
+from forecast.config import StrictModel, file_sha256, load_validated
+from forecast.errors import ConfigError, DataError, did_you_mean
+
+DEFAULT_PRIORS = Path(__file__).resolve().parents[1] / "priors" / "macro.toml"
+REGIONS = ("NL", "EU", "US")
+WAGE_TIERS = ("low", "middle", "high")
+WAGE_COLUMNS = ("a_mean_wage", "h_mean_wage", "emp_share_low_wage", "emp_share_middle_wage", "emp_share_high_wage")
+HOURS_PER_YEAR = 2080.0  # BLS convention for annualising hourly means
+#: Channels, in output order; ``wage_bill`` = displacement + reinstatement + productivity.
+CHANNELS = ("displacement", "reinstatement", "productivity", "wage_bill", "tfp")
+#: Share-type macro outputs, in output order.
+MACRO_SHARES = ("adoption", "realised_total", *(f"exposure_{t}_wage" for t in WAGE_TIERS))
+WEIGHTS_NOTE = ("only US occupation weights exist (BLS OEWS May 2021 employment and mean wages); "
+                "NL and EU use the US occupational structure and wages with NL/EU adoption")
+
+
+# --------------------------------------------------------------------------------------------
+# Wages per SOC major group (for scripts/build_occupations.py)
+# --------------------------------------------------------------------------------------------
+
+
+def _number(series: pd.Series) -> pd.Series:
+    """OEWS strings ("1,234", "*", "#") to floats; "*" (not available) -> NaN, "#" (top-coded) -> NaN."""
+    return pd.to_numeric(series.astype("str").str.replace(",", "", regex=False).str.strip(), errors="coerce")
+
+
+def occupation_wages_from_upstream(upstream_dir: Path) -> pd.DataFrame:
+    """Mean wages and wage-tier employment shares per SOC major group from BLS OEWS May 2021.
+
+    ``a_mean_wage``/``h_mean_wage`` are the major-group rows' ``A_MEAN``/``H_MEAN``. Tiers:
+    detailed occupations sorted by ``A_MEAN`` (``H_MEAN * 2080`` where only an hourly mean is
+    published) and cut at one and two thirds of cumulative detailed employment; an occupation
+    straddling a cut is split pro rata, so each tier holds exactly a third of employment.
+
+    Parameters
+    ----------
+    upstream_dir
+        Directory holding ``national_May2021_dl.csv`` as published.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group`` plus :data:`WAGE_COLUMNS`; attrs ``tier_cuts_usd`` (the two cut wages).
+    """
+    path = Path(upstream_dir) / "national_May2021_dl.csv"
+    if not path.is_file():
+        raise DataError(f"{path}: upstream file not found", "pass the GPTs-are-GPTs data directory")
+    oews = pd.read_csv(path, encoding="utf-8-sig", dtype="str")
+    for col in ("OCC_CODE", "O_GROUP", "TOT_EMP", "H_MEAN", "A_MEAN"):
+        if col not in oews.columns:
+            raise DataError(f"{path}: column '{col}' missing", "use the file as published upstream")
+    major = oews[oews["O_GROUP"] == "major"].assign(group=lambda d: d["OCC_CODE"].str[:2]).set_index("group")
+    det = oews[oews["O_GROUP"] == "detailed"].copy()
+    det["emp"] = _number(det["TOT_EMP"])
+    det["wage"] = _number(det["A_MEAN"]).fillna(_number(det["H_MEAN"]) * HOURS_PER_YEAR)
+    det = det[det["emp"].notna() & det["wage"].notna()].sort_values(["wage", "OCC_CODE"])
+    det["group"] = det["OCC_CODE"].str[:2]
+    cum = det["emp"].cumsum().to_numpy() / det["emp"].sum()
+    lo = np.concatenate([[0.0], cum[:-1]])
+    edges = np.array([0.0, 1.0 / 3.0, 2.0 / 3.0, 1.0])
+    share = np.stack([np.clip(np.minimum(cum, edges[k + 1]) - np.maximum(lo, edges[k]), 0.0, None)
+                      for k in range(3)], axis=1) / (cum - lo)[:, None]
+    tiers = pd.DataFrame(share * det["emp"].to_numpy()[:, None], columns=list(WAGE_TIERS), index=det["group"])
+    by_group = tiers.groupby(level=0).sum()
+    by_group = by_group.div(by_group.sum(axis=1), axis=0)
+    cuts = [float(det["wage"].to_numpy()[np.searchsorted(cum, c)]) for c in (1.0 / 3.0, 2.0 / 3.0)]
+    out = pd.DataFrame({
+        "group": major.index,
+        "a_mean_wage": _number(major["A_MEAN"]).to_numpy(),
+        "h_mean_wage": _number(major["H_MEAN"]).to_numpy(),
+        **{f"emp_share_{t}_wage": by_group[t].reindex(major.index).to_numpy() for t in WAGE_TIERS},
+    }).sort_values("group").reset_index(drop=True)
+    if out.isna().any().any():
+        bad = out[out.isna().any(axis=1)]["group"].iloc[0]
+        raise DataError(f"{path}: no wage data for SOC major group {bad}", "check the upstream file")
+    out.attrs["tier_cuts_usd"] = cuts
+    return out
+
+
+def occupation_weights(occupations: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Employment weights ``(G,)``, wage-bill weights ``(G,)`` and tier weights ``(G, 3)``.
+
+    Tier weights are normalised per tier (columns sum to one), so ``R @ tier`` is each tier's
+    employment-weighted mean realised share.
+
+    Raises
+    ------
+    DataError
+        The table lacks the wage columns (rebuild it with ``scripts/build_occupations.py``).
+    """
+    missing = [c for c in WAGE_COLUMNS if c not in occupations.columns]
+    if missing:
+        raise DataError(f"occupations: column '{missing[0]}' missing", "rebuild with scripts/build_occupations.py")
+    emp = occupations["employment"].to_numpy(dtype="float64", copy=True)
+    wage = occupations["a_mean_wage"].to_numpy(dtype="float64", copy=True)
+    if not (np.all(wage > 0) and np.all(np.isfinite(wage))):
+        raise DataError("occupations: non-positive or missing 'a_mean_wage'", "rebuild with scripts/build_occupations.py")
+    tiers = occupations[[f"emp_share_{t}_wage" for t in WAGE_TIERS]].to_numpy(dtype="float64", copy=True)
+    tier_emp = tiers * emp[:, None]
+    return emp / emp.sum(), emp * wage / (emp * wage).sum(), tier_emp / tier_emp.sum(axis=0, keepdims=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Priors (priors/macro.toml)
+# --------------------------------------------------------------------------------------------
+
+Fraction = Annotated[float, Field(gt=0.0, lt=1.0)]
+
+
+class AcemogluPreset(StrictModel):
+    """Acemoglu (2024) "The Simple Macroeconomics of AI" inputs for the Hulten check."""
+
+    tasks_exposed: Fraction
+    profitably_automated: Fraction
+    labour_cost_saving: Fraction
+    labour_share: Fraction
+    horizon_years: Annotated[int, Field(ge=1, le=50)]
+    published_tfp: Fraction
+
+
+class MacroPriors(StrictModel):
+    """Validated content of ``priors/macro.toml``."""
+
+    labour_cost_saving: BetaPrior
+    labour_share: BetaPrior
+    reinstatement_ratio: BetaPrior
+    output_multiplier: Annotated[float, Field(ge=0.0, le=5.0)] = 1.0
+    lag_years: Annotated[int, Field(ge=0, le=10)] = 0
+    n_draws: Annotated[int, Field(ge=100, le=1_000_000)] = 4000
+    acemoglu2024: AcemogluPreset
+
+
+def load_macro_priors(path: Path | None = None) -> MacroPriors:
+    """Load ``priors/macro.toml`` (or ``path``) as :class:`MacroPriors`.
+
+    Raises
+    ------
+    ConfigError
+        One line naming the file and key path, with a did-you-mean hint.
+    """
+    return load_validated(Path(path) if path is not None else DEFAULT_PRIORS, MacroPriors)
+
+
+# --------------------------------------------------------------------------------------------
+# Array core
+# --------------------------------------------------------------------------------------------
+
+
+def hulten_tfp(gdp_share_automated, cost_saving):
+    """Hulten's theorem: dlnTFP = (GDP share of newly automated tasks) x (average cost saving).
+
+    Examples
+    --------
+    >>> round(float(hulten_tfp(0.199 * 0.23, 0.27 * 0.5333)), 4)
+    0.0066
+    """
+    return gdp_share_automated * cost_saving
+
+
+def acemoglu_tfp(preset: AcemogluPreset) -> float:
+    """TFP gain over ``preset.horizon_years`` from Acemoglu (2024)'s inputs (about 0.0066)."""
+    return float(hulten_tfp(preset.tasks_exposed * preset.profitably_automated,
+                            preset.labour_cost_saving * preset.labour_share))
+
+
+class ChannelParams(NamedTuple):
+    """Per-path channel parameters (leaves ``(...)``, broadcast against the path axis).
+
+    Attributes
+    ----------
+    cost_saving
+        Total cost saving on an automated task (= labour-cost saving x labour share).
+    reinstatement_ratio
+        New tasks per newly automated task (``rho``).
+    output_multiplier
+        Log output per log TFP (1: TFP only).
+    """
+
+    cost_saving: object
+    reinstatement_ratio: object
+    output_multiplier: object
+
+
+class Channels(NamedTuple):
+    """The channels of :data:`CHANNELS`, each in log points; ``wage_bill`` is the sum of the first three."""
+
+    displacement: object
+    reinstatement: object
+    productivity: object
+    wage_bill: object
+    tfp: object
+
+
+class ChannelState(NamedTuple):
+    """Carry of :func:`channel_step`: last year's realised shares, task content, wage-bill level, sums."""
+
+    realised: object  # (..., G)
+    task_content: object  # (...)
+    wage_level: object  # (...), W_t / W_base
+    cumulative: Channels
+
+
+def channel_init(realised0):
+    """Base-year :class:`ChannelState` from base-year realised shares ``(..., G)``."""
+    import jax.numpy as jnp
+
+    # derived from the input (not jnp.zeros) so that inside shard_map it varies over paths
+    zero = jnp.asarray(realised0)[..., 0] * 0.0
+    return ChannelState(realised0, zero + 1.0, zero + 1.0, Channels(zero, zero, zero, zero, zero))
+
+
+def channel_step(state: ChannelState, realised, omega, params: ChannelParams):
+    """Advance the labour channels by one year.
+
+    Parameters
+    ----------
+    state
+        :class:`ChannelState` of the previous year.
+    realised
+        ``(..., G)`` realised automation shares this year.
+    omega
+        ``(G,)`` wage-bill (= GDP-task) shares.
+    params
+        :class:`ChannelParams`.
+
+    Returns
+    -------
+    tuple
+        New :class:`ChannelState` and this year's flows as :class:`Channels`. ``wage_bill`` is
+        computed from the wage-bill *level* (``log W_t - log W_{t-1}``), not by adding the parts.
+
+    Examples
+    --------
+    >>> import jax.numpy as jnp
+    >>> s0 = channel_init(jnp.zeros((1, 2)))
+    >>> s1, f = channel_step(s0, jnp.array([[0.1, 0.0]]), jnp.array([0.5, 0.5]), ChannelParams(0.2, 0.5, 1.0))
+    >>> bool(abs(f.displacement[0] + f.reinstatement[0] + f.productivity[0] - f.wage_bill[0]) < 1e-6)
+    True
+    """
+    import jax.numpy as jnp
+
+    d = jnp.sum((realised - state.realised) * omega, axis=-1)
+    n = params.reinstatement_ratio * d
+    x = d / state.task_content
+    y = n / state.task_content
+    comp = jnp.log1p(y - x)
+    disp = 0.5 * (jnp.log1p(-x) + comp - jnp.log1p(y))
+    reinst = 0.5 * (jnp.log1p(y) + comp - jnp.log1p(-x))
+    tfp = hulten_tfp(d, params.cost_saving)
+    prod = params.output_multiplier * tfp
+    task_content = state.task_content - d + n
+    wage_level = state.wage_level * (task_content / state.task_content) * jnp.exp(prod)
+    flows = Channels(disp, reinst, prod, jnp.log(wage_level) - jnp.log(state.wage_level), tfp)
+    c = state.cumulative
+    cumulative = Channels(c.displacement + disp, c.reinstatement + reinst, c.productivity + prod,
+                          jnp.log(wage_level), c.tfp + tfp)
+    return ChannelState(realised, task_content, wage_level, cumulative), flows
+
+
+def labour_channels(realised, omega, params: ChannelParams):
+    """Cumulative channels (since the first year) along a path of realised shares.
+
+    Parameters
+    ----------
+    realised
+        ``(T, ..., G)`` realised automation shares, first axis = years (the first is the base).
+    omega
+        ``(G,)`` wage-bill shares.
+    params
+        :class:`ChannelParams`.
+
+    Returns
+    -------
+    tuple of Channels
+        ``(cumulative, flows)``, each leaf ``(T, ...)``; year 0 is zero.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    def step(state, r):
+        state, flows = channel_step(state, r, omega, params)
+        return state, (state.cumulative, flows)
+
+    state0 = channel_init(realised[0])
+    _, (cum, flows) = jax.lax.scan(step, state0, realised[1:])
+    zero = jax.tree.map(lambda a: a[None], state0.cumulative)
+    return (jax.tree.map(lambda a, b: jnp.concatenate([a, b]), zero, cum),
+            jax.tree.map(lambda a, b: jnp.concatenate([a, b]), zero, flows))
+
+
+def tier_exposure(realised, tier_weight):
+    """Employment-weighted realised share per wage tier: ``(..., G) @ (G, 3) -> (..., 3)``."""
+    return realised @ tier_weight
+
+
+# --------------------------------------------------------------------------------------------
+# Engine inputs
+# --------------------------------------------------------------------------------------------
+
+
+class MacroDraws(NamedTuple):
+    """Joint per-draw macro parameters, each ``(n_draws,)``; a path picks one row."""
+
+    adoption_ceiling: object
+    adoption_rate: object
+    adoption_midpoint: object
+    cost_saving: object
+    reinstatement_ratio: object
+    output_multiplier: object
+
+
+class MacroInputs(NamedTuple):
+    """Everything the engine needs for the macro outputs (from :func:`prepare_macro`).
+
+    Attributes
+    ----------
+    draws
+        :class:`MacroDraws`.
+    employment_weight, wage_bill_weight
+        ``(G,)``.
+    tier_weight
+        ``(G, 3)``, columns sum to one.
+    groups
+        Group codes, in the automation posterior's order.
+    lag_years
+        Integer lag of technical capability behind realised use.
+    region
+        ``NL``, ``EU`` or ``US``.
+    attrs
+        Provenance strings for the result (adoption source, weights note, priors hash).
+    """
+
+    draws: MacroDraws
+    employment_weight: np.ndarray
+    wage_bill_weight: np.ndarray
+    tier_weight: np.ndarray
+    groups: tuple
+    lag_years: int
+    region: str
+    attrs: dict
+
+
+def _beta(key, prior: BetaPrior, n: int) -> np.ndarray:
+    import jax
+
+    return np.asarray(jax.random.beta(key, prior.alpha, prior.beta, (n,), dtype="float64"))
+
+
+def prepare_macro(region: str, adoption, priors: MacroPriors, occupations: pd.DataFrame, *, key,
+                  lag_years: int | None = None, priors_path: Path | str | None = None) -> MacroInputs:
+    """Join adoption draws, macro priors and occupation weights into :class:`MacroInputs`.
+
+    Parameters
+    ----------
+    region
+        ``"NL"``, ``"EU"`` or ``"US"`` (US: population-predictive adoption, no US data).
+    adoption
+        :class:`~forecast.adoption.AdoptionPosterior`.
+    priors
+        :class:`MacroPriors`.
+    occupations
+        Table from :func:`forecast.automation.load_occupations` (with the wage columns), in the
+        same group order as the automation posterior.
+    key
+        JAX PRNG key for the prior draws of cost saving, labour share and reinstatement ratio.
+    lag_years
+        Overrides ``priors.lag_years``.
+    priors_path
+        Recorded in the attrs (with its sha256) when given.
+
+    Returns
+    -------
+    MacroInputs
+        ``priors.n_draws`` joint draws; adoption draws are cycled over when fewer.
+    """
+    import jax
+
+    from forecast.adoption import REGION_UNITS
+
+    if region not in REGIONS:
+        raise ConfigError(f"macro: unknown region '{region}'{did_you_mean(region, REGIONS)}",
+                          f"use one of {', '.join(REGIONS)}")
+    lag = priors.lag_years if lag_years is None else int(lag_years)
+    if not 0 <= lag <= 10:
+        raise ConfigError(f"macro: lag_years={lag}", "pass a lag of 0 to 10 years")
+    unit = REGION_UNITS[region]
+    ceiling, rate, midpoint = adoption.unit_curve(unit)
+    n = priors.n_draws
+    idx = np.arange(n) % ceiling.shape[0]
+    k_lcs, k_ls, k_rho = jax.random.split(key, 3)
+    cost_saving = _beta(k_lcs, priors.labour_cost_saving, n) * _beta(k_ls, priors.labour_share, n)
+    draws = MacroDraws(
+        adoption_ceiling=np.asarray(ceiling, "float64")[idx],
+        adoption_rate=np.asarray(rate, "float64")[idx],
+        adoption_midpoint=np.asarray(midpoint, "float64")[idx],
+        cost_saving=cost_saving,
+        reinstatement_ratio=_beta(k_rho, priors.reinstatement_ratio, n),
+        output_multiplier=np.full(n, float(priors.output_multiplier)),
+    )
+    emp, omega, tier = occupation_weights(occupations)
+    source = (f"Eurostat E_AI_TANY diffusion model, unit {unit}, fitted {list(adoption.years)}" if unit is not None
+              else f"no US adoption data: new unit of the EU diffusion hierarchy (population predictive), "
+                   f"fitted {list(adoption.years)}")
+    attrs = {
+        "macro_region": region,
+        "macro_adoption_source": source,
+        "macro_occupation_weights": WEIGHTS_NOTE,
+        "macro_lag_years": lag,
+        "macro_priors_source": str(priors_path) if priors_path is not None else "",
+        "macro_priors_sha256": file_sha256(Path(priors_path)) if priors_path is not None else "",
+        "macro_priors": priors.model_dump_json(),
+    }
+    return MacroInputs(draws, emp, omega, tier, tuple(occupations["group"]), lag, region, attrs)
+
+
+def macro_channel_params(draws: MacroDraws) -> ChannelParams:
+    """:class:`ChannelParams` view of (picked) :class:`MacroDraws`."""
+    return ChannelParams(draws.cost_saving, draws.reinstatement_ratio, draws.output_multiplier)
+
+
+#: asinh-scaled bins for the channel histograms: y = asinh(x / EFFECT_SCALE), width EFFECT_BIN_WIDTH,
+#: so quantiles are within ~1e-6 absolute near zero and 1% relative for |x| >> 1e-4.
+EFFECT_SCALE = 1.0e-4
+EFFECT_BIN_WIDTH = 0.01
+EFFECT_BIN_LOW = -11.0
+EFFECT_N_BINS = 2200  # y in [-11, 11): |x| up to 1e-4 * sinh(11) ~ 3.0 log points
+#: Fixed-point scale for exact (integer, order-independent) per-year sums over paths.
+SUM_SCALE = 1.0e9
+
+
+def effect_to_bin_space(x):
+    """Map log-point effects to the histogram's asinh space."""
+    import jax.numpy as jnp
+
+    return jnp.arcsinh(x / EFFECT_SCALE)
+
+
+def effect_from_bin_space(y):
+    """Inverse of :func:`effect_to_bin_space` (NumPy)."""
+    return EFFECT_SCALE * np.sinh(y)
+
+
+__all__ = [
+    "CHANNELS", "MACRO_SHARES", "REGIONS", "WAGE_TIERS", "WEIGHTS_NOTE", "AcemogluPreset", "ChannelParams",
+    "ChannelState", "Channels", "MacroDraws", "MacroInputs", "MacroPriors", "acemoglu_tfp", "channel_init",
+    "channel_step", "hulten_tfp", "labour_channels", "load_macro_priors", "macro_channel_params",
+    "occupation_wages_from_upstream", "occupation_weights", "prepare_macro", "tier_exposure",
+]
+

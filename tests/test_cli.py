@@ -1,0 +1,218 @@
+"""The CLI end to end: a real fit of the packaged extract, its commands, and the bad-input corpus.
+
+Every bad input must end with exit code 2, a one-line message naming the problem and the fix,
+and nothing written: no run directory, no staging directory, no simulation output.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from forecast.cli import app
+from forecast.errors import EXIT_INPUT
+
+FIXTURES = Path(__file__).parent / "fixtures"
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="session")
+def fitted(tmp_path_factory):
+    """One real fit of the packaged extract (reduced draws), shared by the tests here."""
+    runs = tmp_path_factory.mktemp("runs")
+    res = invoke("fit", "--runs-dir", runs, "--run-id", "base", "--draws", "500", "--warmup", "500", "--seed", "0")
+    assert res.exit_code == 0, res.output
+    return runs, runs / "base"
+
+
+def snapshot(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*")}
+
+
+def assert_clean_failure(res, before: set[str], root: Path, expect: str | None = None):
+    assert res.exit_code == EXIT_INPUT, res.output
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if "error" in ln.lower()]
+    assert errors, res.output
+    message = errors[-1]
+    # one line: names the problem and (for our own errors) the fix
+    if message.startswith("error:"):
+        assert "fix:" in message, message
+    if expect:
+        assert expect in res.output, res.output
+    assert snapshot(root) == before, "bad input left files behind"
+
+
+def test_fit_writes_a_complete_run(fitted):
+    runs, run = fitted
+    for name in ("posterior.nc", "summary.csv", "doubling_times.csv", "manifest.json"):
+        assert (run / name).is_file(), name
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["status"] == "FINISHED"
+    assert manifest["seed"] == 0
+    env = manifest["environment"]
+    assert env["backend"] == "cpu" and env["devices"] and env["jax_enable_x64"]
+    assert set(env["versions"]) >= {"jax", "numpyro", "arviz"}
+    assert len(manifest["priors"]["sha256"]) == 64
+    assert manifest["data"]["frontier_rule"]["method"] == "epoch_flag"
+    assert not [p for p in runs.iterdir() if p.name.startswith(".")]
+
+
+def test_fit_reproduces_the_published_ranges(fitted):
+    """The acceptance ranges of the issue, on the packaged extract (doubling months, medians)."""
+    import pandas as pd
+
+    table = pd.read_csv(fitted[1] / "doubling_times.csv").set_index("component")["doubling_months_median"]
+    assert 4.5 <= table["compute"] <= 7
+    assert 5.5 <= table["spending"] <= 10
+    assert 18 <= table["hardware"] <= 40
+    assert 4 <= table["algorithmic"] <= 25
+
+
+@pytest.mark.parametrize(("name", "target"), [("conservative", 4.0), ("central", 8.0), ("explosive", 12.0)])
+def test_preset_medians_on_the_fitted_posterior(fitted, name, target):
+    import jax
+
+    from forecast import automation, simulate
+    from forecast.workflow import load_posterior
+
+    dt = load_posterior(fitted[1])
+    auto = automation.calibrate(automation.load_occupations(), automation.load_automation_priors(), key=jax.random.key(0))
+    res = simulate.simulate(dt, simulate.load_scenario(name), auto, paths=20_000, until_year=2030,
+                            key=jax.random.key(1), chunk_size=20_000)
+    median = float(res["log10_factor"].sel(series="effective", year=2030, quantile=0.5))
+    assert abs(median - target) <= 0.5
+
+
+def test_diagnose_simulate_seeds_and_runs(fitted):
+    runs, run = fitted
+    res = invoke("diagnose", run, "--no-plots")
+    assert res.exit_code == 0, res.output
+    assert "PASSED" in res.output and "doubling_months" in res.output
+    res = invoke("simulate", run, "--scenario", "central", "--paths", "2000", "--until", "2032", "--seed", "3")
+    assert res.exit_code == 0, res.output
+    out = run / "simulations" / "central"
+    assert {"simulation.nc", "quantiles.csv", "probabilities.csv", "crossing_years.csv", "manifest.json"} <= {
+        p.name for p in out.iterdir()
+    }
+    res = invoke("runs", "list", "--runs-dir", runs)
+    assert res.exit_code == 0 and "base" in res.output
+    res = invoke("runs", "show", "base", "--runs-dir", runs)
+    assert res.exit_code == 0 and "hardware" in res.output
+    shutil.copytree(run, runs / "copy")
+    res = invoke("runs", "compare", "base", "copy", "--runs-dir", runs)
+    assert res.exit_code == 0 and "Run comparison" in res.output
+    from forecast.runs import compare_runs
+
+    table = compare_runs(run, runs / "copy").set_index("quantity")
+    assert "central: P(2030 factor >= 1e8)" in table.index
+    assert (table["base"] == table["copy"]).all()  # identical runs (inf == inf for never-crossed)
+    shutil.rmtree(runs / "copy")
+
+
+def test_interrupt_during_fit_leaves_no_run(tmp_path, monkeypatch):
+    import forecast.infer
+    from forecast.workflow import fit_run
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(forecast.infer, "fit", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        fit_run(data_path=None, priors_path=None, chains=2, draws=10, warmup=10, seed=0, runs_dir=tmp_path, run_id="x")
+    assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------------------- bad inputs
+PRIOR_FIXTURES = sorted(p.name for p in (FIXTURES / "priors").glob("bad_*.toml"))
+DATA_FIXTURES = sorted(
+    p.name for p in (FIXTURES / "data").glob("extract_*.csv")
+    if not p.name.endswith(("_ok.csv", "identical_duplicate.csv"))
+)
+SCENARIO_FIXTURES = sorted(p.name for p in (FIXTURES / "scenarios").glob("*.toml"))
+AUTOMATION_FIXTURES = sorted(p.name for p in (FIXTURES / "automation").glob("*.toml"))
+
+
+@pytest.mark.parametrize("name", PRIOR_FIXTURES)
+def test_fit_rejects_bad_priors(tmp_path, name):
+    before = snapshot(tmp_path)
+    res = invoke("fit", "--priors", FIXTURES / "priors" / name, "--runs-dir", tmp_path)
+    assert_clean_failure(res, before, tmp_path, expect=name)
+
+
+@pytest.mark.parametrize("name", DATA_FIXTURES)
+def test_fit_rejects_bad_data(tmp_path, name):
+    before = snapshot(tmp_path)
+    res = invoke("fit", "--data", FIXTURES / "data" / name, "--runs-dir", tmp_path)
+    assert_clean_failure(res, before, tmp_path, expect=name)
+
+
+@pytest.mark.parametrize("name", DATA_FIXTURES)
+def test_data_validate_rejects_bad_data(name):
+    res = invoke("data", "validate", FIXTURES / "data" / name)
+    assert res.exit_code == EXIT_INPUT and name in res.output
+
+
+def test_data_validate_accepts_the_extract():
+    from forecast.data import load_data  # noqa: F401 - the packaged extract must load
+
+    res = invoke("data", "validate", Path(__file__).parents[1] / "forecast" / "data" / "extract.csv")
+    assert res.exit_code == 0, res.output
+    assert "compute" in res.output
+
+
+@pytest.mark.parametrize("name", SCENARIO_FIXTURES)
+def test_simulate_rejects_bad_scenario_files(fitted, name):
+    runs, run = fitted
+    before = snapshot(runs)
+    res = invoke("simulate", run, "--scenarios", FIXTURES / "scenarios" / name, "--paths", "100")
+    assert_clean_failure(res, before, runs, expect=name)
+
+
+@pytest.mark.parametrize("name", AUTOMATION_FIXTURES)
+def test_simulate_rejects_bad_automation_files(fitted, name):
+    runs, run = fitted
+    before = snapshot(runs)
+    res = invoke("simulate", run, "--automation", FIXTURES / "automation" / name, "--paths", "100")
+    assert_clean_failure(res, before, runs, expect=name)
+
+
+BAD_ARGS = {
+    "paths_zero": (["simulate", "{run}", "--paths", "0"], "--paths"),
+    "until_1990": (["simulate", "{run}", "--until", "1990"], "--until 1990"),
+    "until_2500": (["simulate", "{run}", "--until", "2500"], "--until 2500"),
+    "unknown_scenario": (["simulate", "{run}", "--scenario", "centrall"], "centrall"),
+    "unknown_region": (["simulate", "{run}", "--region", "XX"], "--region"),
+    "negative_lag": (["simulate", "{run}", "--lag-years", "-1"], "--lag-years"),
+    "missing_run": (["simulate", "no-such-run"], "no-such-run"),
+    "chains_one": (["fit", "--chains", "1", "--runs-dir", "{runs}"], "--chains"),
+    "draws_zero": (["fit", "--draws", "0", "--runs-dir", "{runs}"], "--draws"),
+    "data_missing_file": (["fit", "--data", "no/such.csv", "--runs-dir", "{runs}"], "no/such.csv"),
+    "priors_missing_file": (["fit", "--priors", "no/such.toml", "--runs-dir", "{runs}"], "no/such.toml"),
+    "existing_run_id": (["fit", "--run-id", "base", "--runs-dir", "{runs}"], "already exists"),
+    "gpu_without_gpu": (["fit", "--device", "gpu", "--runs-dir", "{runs}"], "no GPU"),
+    "diagnose_not_a_run": (["diagnose", "{runs}"], "manifest"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ARGS))
+def test_bad_arguments(fitted, case):
+    runs, run = fitted
+    args, expect = BAD_ARGS[case]
+    args = [a.format(run=run, runs=runs) for a in args]
+    before = snapshot(runs)
+    res = invoke(*args)
+    assert_clean_failure(res, before, runs, expect=expect)
+
+
+def test_the_bad_input_corpus_is_large_enough():
+    n = len(PRIOR_FIXTURES) + len(DATA_FIXTURES) + len(SCENARIO_FIXTURES) + len(AUTOMATION_FIXTURES) + len(BAD_ARGS)
+    assert n >= 30, n
