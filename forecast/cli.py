@@ -464,6 +464,125 @@ def runs_compare(
     console.print(out)
 
 
+def _span(text: str, option: str) -> range:
+    try:
+        a, _, b = text.partition(":")
+        lo, hi = int(a), int(b or a)
+    except ValueError:
+        raise ForecastInputError(f"{option} {text}: not a range", f"write {option} START:END, e.g. 2016:2023") from None
+    if hi < lo:
+        raise ForecastInputError(f"{option} {text}: end before start", f"write {option} START:END with START <= END")
+    return range(lo, hi + 1)
+
+
+def _sbc_seed() -> int:
+    path = Path(__file__).resolve().parents[1] / "tests" / "sbc" / "SEED"
+    return int(path.read_text().strip()) if path.is_file() else 0
+
+
+@app.command()
+def calibrate(
+    simulations: Annotated[int, typer.Option("--simulations", min=10, help="SBC simulations (1000 for a full check).")] = 1000,
+    scale: Annotated[float, typer.Option("--scale", min=0.05, max=1.0, help="Series sizes relative to the real data.")] = 1.0,
+    warmup: WarmupOpt = 500,
+    draws: DrawsOpt = 1000,
+    thin: Annotated[int, typer.Option("--thin", min=1, help="Thinning before ranking (draws/thin ranks).")] = 10,
+    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="Fits vmapped together.")] = 50,
+    seed: Annotated[int | None, typer.Option("--seed", envvar="FORECAST_SEED", help="Root seed; default tests/sbc/SEED.")] = None,
+    priors: PriorsOpt = None,
+    runs_dir: RunsDirOpt = Path("runs"),
+    device: DeviceOpt = Device.auto,
+) -> None:
+    """Simulation-based calibration of the trend model (ranks, uniformity tests, ECDF bands)."""
+    try:
+        _configure_jax(device)
+        from forecast.workflow import calibrate_run
+
+        with _spinner() as progress:
+            task = progress.add_task("starting", total=None)
+            result, out = calibrate_run(
+                runs_dir=runs_dir, seed=_sbc_seed() if seed is None else seed, simulations=simulations, scale=scale,
+                warmup=warmup, draws=draws, thin=thin, chunk_size=chunk_size, priors_path=priors,
+                progress=lambda phase: progress.update(task, description=phase),
+            )
+    except ForecastInputError as exc:
+        raise _fail(exc) from None
+    console.print(result.summary())
+    console.print(f"outputs: {out}")
+    if not result.passed:
+        err_console.print("[bold red]SBC FAILED[/] " + "; ".join(result.failures[:5]))
+        raise typer.Exit(1)
+
+
+@app.command()
+def backtest(
+    origins: Annotated[str, typer.Option("--origins", help="Origin years START:END.")] = "2016:2023",
+    horizons: Annotated[str, typer.Option("--horizons", help="Horizons in years START:END.")] = "1:3",
+    chains: ChainsOpt = 2,
+    draws: DrawsOpt = 500,
+    warmup: WarmupOpt = 500,
+    seed: SeedOpt = 0,
+    data: DataOpt = None,
+    priors: PriorsOpt = None,
+    runs_dir: RunsDirOpt = Path("runs"),
+    device: DeviceOpt = Device.auto,
+) -> None:
+    """Rolling-origin backtest of frontier compute, cost and FLOP/$ against OLS extrapolation."""
+    try:
+        origin_range = _span(origins, "--origins")
+        horizon_range = tuple(_span(horizons, "--horizons"))
+        _configure_jax(device, chains)
+        from forecast.workflow import backtest_run
+
+        with _spinner() as progress:
+            task = progress.add_task("starting", total=None)
+            result, out = backtest_run(
+                runs_dir=runs_dir, seed=seed, origins=origin_range, horizons=horizon_range, chains=chains,
+                draws=draws, warmup=warmup, data_path=data, priors_path=priors,
+                progress=lambda phase: progress.update(task, description=phase),
+            )
+    except ForecastInputError as exc:
+        raise _fail(exc) from None
+    summary = result.summary(by=("series",)).reset_index()
+    table = Table(title="Backtest (pooled over origins and horizons)")
+    for col in summary.columns:
+        table.add_column(str(col))
+    for _, row in summary.iterrows():
+        table.add_row(*(f"{v:.3g}" if isinstance(v, float) else str(v) for v in row))
+    console.print(table)
+    console.print(f"outputs: {out}")
+
+
+@app.command()
+def predict(
+    run: RunArg,
+    dates: Annotated[str, typer.Option("--dates", help="Comma-separated ISO release dates.")],
+    seed: SeedOpt = 0,
+    runs_dir: RunsDirOpt = Path("runs"),
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the table as CSV.")] = None,
+) -> None:
+    """Predictive quantiles of frontier log10 compute and cost for given release dates."""
+    try:
+        from forecast.runs import resolve_run
+
+        run_dir = resolve_run(run, runs_dir)
+        _configure_jax(Device.cpu)
+        from forecast.workflow import predict_run
+
+        table = predict_run(run_dir, dates=[d.strip() for d in dates.split(",") if d.strip()], seed=seed)
+    except ForecastInputError as exc:
+        raise _fail(exc) from None
+    out_table = Table(title="Predictive quantiles for a frontier model released on each date")
+    shown = [c for c in ("date", "series", "unit", "q05", "q25", "q50", "q75", "q95") if c in table.columns]
+    for col in shown:
+        out_table.add_column(col, justify="left" if col in ("date", "series", "unit") else "right")
+    for _, row in table[shown].iterrows():
+        out_table.add_row(*(f"{v:.2f}" if isinstance(v, float) else str(v) for v in row))
+    console.print(out_table)
+    if out is not None:
+        table.to_csv(out, index=False)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app(prog_name="forecast")
 

@@ -215,6 +215,9 @@ def trend_model(data: ModelData, priors: PriorSet, forecast_t: Array | None = No
     def student(name, mean, scale, obs):
         # obs is None when replicating data (posterior predictive); the plate size then comes
         # from the times, which are always present.
+        if jnp.shape(mean)[0] == 0:
+            # An empty series (e.g. ECI before 2023 in an as-of fit) adds nothing to the likelihood.
+            return
         with numpyro.plate(f"{name}_obs", jnp.shape(mean)[0]):
             numpyro.sample(f"obs_{name}", dist.StudentT(df, mean, scale), obs=obs)
 

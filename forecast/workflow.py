@@ -377,3 +377,128 @@ def seeds_run(run_dir: Path, *, paths: int, seed: int, chunk_size: int = 100_000
     table.to_csv(tmp, index=False)
     tmp.replace(Path(run_dir) / "seeds.csv")
     return table, sim
+
+
+def calibrate_run(
+    *,
+    runs_dir: Path,
+    seed: int,
+    simulations: int = 1000,
+    scale: float = 1.0,
+    warmup: int = 500,
+    draws: int = 1000,
+    thin: int = 10,
+    chunk_size: int = 50,
+    priors_path: Path | None = None,
+    progress=None,
+):
+    """Simulation-based calibration of the trend model, written to ``runs/sbc-<id>/``.
+
+    Returns
+    -------
+    (SBCResult, Path)
+    """
+    from forecast.model import REQUIRED_PRIORS
+    from forecast.priors import load_priors
+
+    priors = load_priors(priors_path, required=REQUIRED_PRIORS)
+    from forecast.calibrate import SBCConfig, plot_sbc_ecdf, run_sbc
+
+    try:
+        config = SBCConfig(simulations=simulations, scale=scale, warmup=warmup, draws=draws, thin=thin, chunk_size=chunk_size)
+    except ValueError as exc:
+        raise ForecastInputError(f"calibration settings: {exc}", "see 'forecast calibrate --help'") from None
+    import jax
+
+    run_id = new_run_id("sbc")
+    manifest = base_manifest("sbc", run_id)
+    manifest.update({"seed": seed, "config": config.__dict__ if hasattr(config, "__dict__") else str(config),
+                     "priors": {"path": priors.path, "sha256": priors.sha256}})
+    with staged_dir(Path(runs_dir) / run_id) as stage:
+        result = run_sbc(priors, config, key=jax.random.key(seed), progress=progress)
+        for name in ("ranks", "pit", "tests", "fits"):
+            getattr(result, name).to_csv(stage / f"{name}.csv")
+        plot_sbc_ecdf(result, stage / "sbc_ecdf.png", n_simulations=simulations)
+        manifest.update({"passed": result.passed, "failures": result.failures, "timing": result.timing,
+                         "divergent_share": result.divergent_share, "dropped": result.dropped})
+        write_json(stage / MANIFEST, finish_manifest(manifest, "FINISHED"))
+    return result, Path(runs_dir) / run_id
+
+
+def backtest_run(
+    *,
+    runs_dir: Path,
+    seed: int,
+    origins: range,
+    horizons: tuple[int, ...],
+    chains: int = 2,
+    draws: int = 500,
+    warmup: int = 500,
+    data_path: Path | None = None,
+    priors_path: Path | None = None,
+    progress=None,
+):
+    """Rolling-origin backtest against OLS extrapolation, written to ``runs/backtest-<id>/``.
+
+    Returns
+    -------
+    (BacktestResult, Path)
+    """
+    if len(origins) == 0 or min(origins) < 2012 or max(origins) > 2025:
+        raise ForecastInputError(f"--origins {origins.start}:{origins.stop - 1}: must lie in 2012..2025", "pass e.g. --origins 2016:2023")
+    if not horizons or min(horizons) < 1 or max(horizons) > 10:
+        raise ForecastInputError(f"--horizons {horizons}: must lie in 1..10 years", "pass e.g. --horizons 1:3")
+    from forecast.infer import SamplerConfig
+
+    try:
+        sampler = SamplerConfig(chains=chains, draws=draws, warmup=warmup)
+    except ValueError as exc:
+        raise ForecastInputError(f"sampler settings: {exc}", "see 'forecast backtest --help'") from None
+    import jax
+
+    from forecast.backtest import backtest, plot_backtest
+
+    run_id = new_run_id("backtest")
+    manifest = base_manifest("backtest", run_id)
+    manifest.update({"seed": seed, "origins": list(origins), "horizons": list(horizons), "sampler": sampler.to_dict()})
+    with staged_dir(Path(runs_dir) / run_id) as stage:
+        result = backtest(data_path, origins, horizons, key=jax.random.key(seed), priors_path=priors_path,
+                          sampler=sampler, progress=progress)
+        result.scores.to_csv(stage / "scores.csv", index=False)
+        result.summary(by=("series",)).to_csv(stage / "summary_series.csv")
+        result.summary(by=("series", "horizon")).to_csv(stage / "summary_series_horizon.csv")
+        plot_backtest(result, stage / "backtest.png")
+        write_json(stage / MANIFEST, finish_manifest(manifest, "FINISHED"))
+    return result, Path(runs_dir) / run_id
+
+
+def predict_run(run_dir: Path, *, dates: list[str], seed: int, series: tuple[str, ...] = ("compute", "spending")):
+    """Predictive quantiles of frontier log10 compute / cost for release dates, from a fit run."""
+    import pandas as pd
+
+    try:
+        parsed = pd.to_datetime(pd.Series(dates), format="%Y-%m-%d")
+    except ValueError:
+        raise ForecastInputError(f"--dates {','.join(dates)}: not ISO dates (YYYY-MM-DD)", "use ISO dates like 2026-01-01,2027-06-30") from None
+    if ((parsed.dt.year < 2000) | (parsed.dt.year > 2100)).any():
+        raise ForecastInputError(f"--dates {','.join(dates)}: outside 2000..2100", "pass release dates between 2000 and 2100")
+    manifest = _check_fit_run(run_dir, allow_unconverged=True)
+    from forecast.data import FrontierRule, load_data, truncate
+    from forecast.model import REQUIRED_PRIORS, model_data
+    from forecast.priors import load_priors
+
+    priors = load_priors(manifest["priors"]["path"], required=REQUIRED_PRIORS)
+    data_meta = manifest.get("data", {})
+    data_path = data_meta.get("path")
+    data_path = None if data_path in (None, "packaged extract") else Path(data_path)
+    rule = FrontierRule.from_dict(data_meta["frontier_rule"]) if "frontier_rule" in data_meta else FrontierRule()
+    frames = load_data(data_path, rule=rule)
+    if data_meta.get("as_of") is not None:
+        frames = truncate(frames, data_meta["as_of"])
+    data, _ = model_data(frames)
+    import jax
+
+    from forecast.backtest import predict
+
+    return predict(load_posterior(run_dir), list(parsed.dt.strftime("%Y-%m-%d")), priors, data,
+                   key=jax.random.key(seed), series=series)

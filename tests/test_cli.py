@@ -118,6 +118,16 @@ def test_diagnose_simulate_seeds_and_runs(fitted):
     shutil.rmtree(runs / "copy")
 
 
+def test_predict_gives_ordered_quantiles(fitted):
+    from forecast.workflow import predict_run
+
+    table = predict_run(fitted[1], dates=["2026-01-01", "2028-01-01"], seed=0)
+    q = table[["q05", "q25", "q50", "q75", "q95"]].to_numpy()
+    assert (q[:, 1:] > q[:, :-1]).all()
+    compute = table[table["series"] == "compute"].set_index("date")["q50"]
+    assert 25 < compute["2026-01-01"] < compute["2028-01-01"] < 30
+
+
 def test_interrupt_during_fit_leaves_no_run(tmp_path, monkeypatch):
     import forecast.infer
     from forecast.workflow import fit_run
@@ -200,6 +210,11 @@ BAD_ARGS = {
     "existing_run_id": (["fit", "--run-id", "base", "--runs-dir", "{runs}"], "already exists"),
     "gpu_without_gpu": (["fit", "--device", "gpu", "--runs-dir", "{runs}"], "no GPU"),
     "diagnose_not_a_run": (["diagnose", "{runs}"], "manifest"),
+    "predict_bad_date": (["predict", "{run}", "--dates", "2026-13-01"], "ISO dates"),
+    "predict_date_2200": (["predict", "{run}", "--dates", "2200-01-01"], "2000 and 2100"),
+    "backtest_reversed_origins": (["backtest", "--origins", "2020:2019", "--runs-dir", "{runs}"], "end before start"),
+    "backtest_origin_1990": (["backtest", "--origins", "1990:1995", "--runs-dir", "{runs}"], "2012..2025"),
+    "backtest_bad_horizons": (["backtest", "--horizons", "one", "--runs-dir", "{runs}"], "not a range"),
 }
 
 

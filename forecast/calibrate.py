@@ -1,0 +1,763 @@
+"""Simulation-based calibration (SBC) of the trend model (Talts et al. 2018; Modrák et al. 2023).
+
+For each of ``N`` simulations: draw every latent quantity from the prior and a data set of the
+real data's shape (the packaged extract's dates, covariates and series sizes, optionally
+subsampled by ``scale``), fit it by NUTS, thin the draws to ``L`` near-independent ones and
+record the rank of the true value of each test quantity among them. If the model, the
+simulator and the sampler agree, every rank is uniform on ``{0, ..., L}``.
+
+Test quantities (:data:`QUANTITIES`) are the growth rates (their doubling times are a monotone
+map of them and share their ranks), the identity gap, the domain spread and domain rates, the
+noise scales, the Student-t degrees of freedom, the levels, and -- beyond parameters, because
+an algorithm that ignores the data passes SBC on parameters alone (Modrák et al. 2023) -- the
+log-likelihood of the simulated data at each draw (``log_lik``), the trend of log10 frontier
+compute at the forecast year (``trend_compute_<year>``) and the posterior predictive draw of
+a frontier model's log10 compute released then (``pred_compute_<year>``).
+
+Uniformity: a chi-square test on ``bins`` equal bins and a Kolmogorov-Smirnov test, both on the
+randomised PIT ``(rank + U) / (L + 1)`` (exactly uniform under the null, whatever ``L``),
+Bonferroni-corrected over quantities and both tests at family ``alpha``. The report also draws
+ECDF-difference plots with simultaneous bands (Säilynoja et al. 2022, via
+:func:`arviz_stats.ecdf_utils.ecdf_pit`).
+
+Fits are vmapped NUTS over simulations with NumPyro's functional API (``initialize_model(...,
+dynamic_args=True)`` + ``hmc`` + ``fori_collect``) in chunks: a vmapped NUTS batch waits for
+its slowest tree at every step, so chunks of 25-50 are much faster on CPU than one big vmap
+(calibration.md §1.3). Every chunk is padded to ``chunk_size`` so it compiles once and the
+draws of a simulation do not depend on ``N``. Simulation ``i`` uses ``fold_in(key, i)``.
+
+A simulation is dropped only on a data-only criterion (a non-finite simulated value), which
+keeps SBC valid for the rest; the count is reported. Divergences are recorded per fit.
+
+The mutation twins (:func:`variance_as_scale`, :func:`half_data`, ``fitter="prior"``) are
+planted bugs the same harness must reject.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import numpyro
+import numpyro.distributions as dist
+import pandas as pd
+from jax import Array
+from numpyro.infer import Predictive, init_to_median
+from numpyro.infer.hmc import hmc
+from numpyro.infer.util import initialize_model, log_likelihood
+from numpyro.util import fori_collect
+from scipy import stats
+
+from forecast.model import REF_YEAR, ModelData, model_data, trend_model, without_observations
+from forecast.priors import PriorSet
+
+__all__ = [
+    "QUANTITIES",
+    "SBCConfig",
+    "SBCResult",
+    "half_data",
+    "plot_sbc_ecdf",
+    "rank_statistics",
+    "run_sbc",
+    "sbc_design",
+    "uniformity_tests",
+    "variance_as_scale",
+]
+
+#: Series of the ``noise`` dim, in model order (for quantity names).
+_NOISE = ("compute", "spending", "hardware_release", "hardware_cloud", "imagenet", "eci")
+#: Components of the ``growth`` dim, in model order.
+_GROWTH = ("compute", "spending", "hardware", "algorithmic")
+_LEVELS = ("level_compute", "level_spending", "level_hardware_release", "level_hardware_cloud")
+
+
+def quantity_names(forecast_year: float = 2030.0) -> tuple[str, ...]:
+    """Names of the SBC test quantities for a given forecast year.
+
+    Parameters
+    ----------
+    forecast_year
+        Decimal year of the forecast quantities.
+
+    Returns
+    -------
+    tuple of str
+    """
+    year = f"{forecast_year:g}"
+    return (
+        *(f"growth_{c}" for c in _GROWTH),
+        "identity_gap",
+        "algorithmic_domain_sd",
+        "growth_domain_imagenet",
+        "growth_domain_eci",
+        *(f"noise_{s}" for s in _NOISE),
+        "student_df",
+        *_LEVELS,
+        "log_lik",
+        f"trend_compute_{year}",
+        f"pred_compute_{year}",
+    )
+
+
+#: Test quantities at the default forecast year 2030.
+QUANTITIES = quantity_names()
+
+
+@dataclass(frozen=True)
+class SBCConfig:
+    """Settings of an SBC run.
+
+    Parameters
+    ----------
+    simulations
+        Number of simulated data sets ``N``.
+    warmup, draws
+        NUTS warm-up and post-warm-up iterations per fit (one chain per simulation).
+    thin
+        Keep every ``thin``-th draw: ``L = draws // thin`` ranks per quantity. NUTS draws of this
+        model have ESS/draw well above 1/``thin`` for ``thin >= 5``.
+    chunk_size
+        Simulations per vmapped batch.
+    scale
+        Subsample each series to ``max(min_size, round(scale * n))`` evenly spaced rows of the
+        real data (``1.0`` = the real sizes).
+    min_size
+        Smallest series size when subsampling.
+    target_accept, max_tree_depth, dense_mass
+        NUTS settings. Prior draws with tiny noise scales (< 0.01) give very narrow
+        posteriors whose fits run maximal trees; a dense metric did not help (measured: slower).
+    forecast_year
+        Decimal year of the forecast test quantities.
+    bins
+        Chi-square bins of the randomised PIT.
+    family_alpha
+        Family-wise error rate, Bonferroni-split over quantities and the two tests.
+    """
+
+    simulations: int = 1000
+    warmup: int = 500
+    draws: int = 1000
+    thin: int = 10
+    chunk_size: int = 50
+    scale: float = 1.0
+    min_size: int = 5
+    target_accept: float = 0.9
+    max_tree_depth: int = 8
+    dense_mass: bool = False
+    forecast_year: float = 2030.0
+    bins: int = 20
+    family_alpha: float = 0.01
+
+    def __post_init__(self):
+        if self.simulations < 1 or self.chunk_size < 1:
+            raise ValueError("simulations and chunk_size must be >= 1")
+        if self.draws // self.thin < 1:
+            raise ValueError("draws // thin must be >= 1")
+        if not 0 < self.scale <= 1:
+            raise ValueError("scale must be in (0, 1]")
+        if not 0 < self.family_alpha < 1:
+            raise ValueError("family_alpha must be in (0, 1)")
+
+    @property
+    def num_ranks(self) -> int:
+        """``L``, the number of thinned posterior draws per fit."""
+        return self.draws // self.thin
+
+    def to_dict(self) -> dict:
+        """Plain dict (for manifests)."""
+        return asdict(self)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rank statistics and uniformity (no MCMC; unit-tested with a mock exact sampler)
+# ---------------------------------------------------------------------------------------------
+
+
+def rank_statistics(truth, draws, *, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Ranks of true values among posterior draws, and their randomised PIT.
+
+    Parameters
+    ----------
+    truth
+        Shape ``(N,)``: the true value per simulation.
+    draws
+        Shape ``(N, L)``: posterior draws per simulation.
+    rng
+        Generator for tie-breaking and the PIT randomisation.
+
+    Returns
+    -------
+    ranks : numpy.ndarray
+        Integers in ``0..L``: the count of draws below the truth, ties broken uniformly at
+        random (discrete quantities).
+    pit : numpy.ndarray
+        ``(rank + U) / (L + 1)``, ``U ~ Uniform(0, 1)``: continuous and exactly uniform on
+        (0, 1) under the null.
+
+    Raises
+    ------
+    ValueError
+        If any value is NaN (never silently ranked).
+
+    Examples
+    --------
+    >>> r, _ = rank_statistics([0.5], [[0.1, 0.2, 0.9]], rng=np.random.default_rng(0))
+    >>> r.tolist()
+    [2]
+    """
+    truth = np.asarray(truth, dtype=float)
+    draws = np.asarray(draws, dtype=float)
+    if truth.ndim != 1 or draws.ndim != 2 or draws.shape[0] != truth.shape[0]:
+        raise ValueError(f"truth must be (N,) and draws (N, L); got {truth.shape} and {draws.shape}")
+    if np.isnan(truth).any() or np.isnan(draws).any():
+        raise ValueError("NaN in SBC truth or draws: a fit failed; NaNs are never ranked")
+    below = (draws < truth[:, None]).sum(axis=1)
+    ties = (draws == truth[:, None]).sum(axis=1)
+    ranks = below + rng.integers(0, ties + 1)
+    pit = (ranks + rng.uniform(size=ranks.shape)) / (draws.shape[1] + 1)
+    return ranks, pit
+
+
+@dataclass(frozen=True)
+class Uniformity:
+    """Chi-square and KS results for one quantity's randomised PIT."""
+
+    chi2: float
+    chi2_p: float
+    ks: float
+    ks_p: float
+    coverage50: float
+    coverage90: float
+
+
+def uniformity_tests(pit, *, bins: int = 20) -> Uniformity:
+    """Test a randomised PIT sample for uniformity on (0, 1).
+
+    Parameters
+    ----------
+    pit
+        PIT values (e.g. from :func:`rank_statistics`).
+    bins
+        Number of equal-width bins for the chi-square test (``bins - 1`` degrees of freedom).
+
+    Returns
+    -------
+    Uniformity
+        Chi-square statistic and p-value, KS statistic and exact p-value, and the share of
+        simulations whose truth lies in the central 50% and 90% posterior intervals.
+    """
+    pit = np.asarray(pit, dtype=float)
+    counts = np.histogram(pit, bins=bins, range=(0.0, 1.0))[0]
+    chi = stats.chisquare(counts)
+    ks = stats.kstest(pit, "uniform")
+    dev = np.abs(pit - 0.5)
+    return Uniformity(
+        chi2=float(chi.statistic),
+        chi2_p=float(chi.pvalue),
+        ks=float(ks.statistic),
+        ks_p=float(ks.pvalue),
+        coverage50=float((dev <= 0.25).mean()),
+        coverage90=float((dev <= 0.45).mean()),
+    )
+
+
+def test_table(pit: pd.DataFrame, *, bins: int, family_alpha: float) -> tuple[pd.DataFrame, float]:
+    """Per-quantity uniformity tests with a Bonferroni threshold.
+
+    Parameters
+    ----------
+    pit
+        One column of PIT values per quantity.
+    bins, family_alpha
+        See :class:`SBCConfig`.
+
+    Returns
+    -------
+    (pandas.DataFrame, float)
+        Table indexed by quantity (``chi2``, ``chi2_p``, ``ks``, ``ks_p``, ``coverage50``,
+        ``coverage90``, ``passed``) and the per-test threshold ``family_alpha / (2 K)``.
+    """
+    per_test = family_alpha / (2 * pit.shape[1])
+    rows = {q: asdict(uniformity_tests(pit[q].to_numpy(), bins=bins)) for q in pit.columns}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table["passed"] = (table["chi2_p"] > per_test) & (table["ks_p"] > per_test)
+    table.index.name = "quantity"
+    return table, per_test
+
+
+test_table.__test__ = False  # not a pytest test despite the name
+
+
+# ---------------------------------------------------------------------------------------------
+# Design and simulation
+# ---------------------------------------------------------------------------------------------
+
+
+def sbc_design(frames, *, scale: float = 1.0, min_size: int = 5) -> ModelData:
+    """Dates and covariates of the real data, optionally subsampled, for SBC simulations.
+
+    Parameters
+    ----------
+    frames
+        :class:`forecast.data.TrendFrames` (e.g. ``load_data(None)``).
+    scale
+        Keep ``max(min_size, round(scale * n))`` rows of each series, evenly spaced in date
+        order, so the date range is preserved.
+    min_size
+        Smallest series size kept.
+
+    Returns
+    -------
+    ModelData
+        Arrays with the real ``y`` (the simulator replaces them).
+    """
+    picked = {}
+    for name, df in frames.frames().items():
+        n = len(df)
+        k = min(n, max(min_size, int(round(scale * n))))
+        idx = np.unique(np.round(np.linspace(0, n - 1, k)).astype(int))
+        picked[name] = df.iloc[idx].reset_index(drop=True)
+
+    class _Frames:
+        pass
+
+    sub = _Frames()
+    for name, df in picked.items():
+        setattr(sub, name, df)
+    return model_data(sub)[0]
+
+
+_SIMULATORS: dict = {}
+
+
+def _simulator(sim_model: Callable, priors: PriorSet, n: int, forecast_t: float) -> Callable:
+    """A jitted prior-predictive simulator ``(key, design) -> draws``, cached per process.
+
+    Compiling it takes ~30 s on CPU (the Student-t samplers), so SBC runs that share the
+    generator (a check and its mutation twins) compile it once.
+    """
+    cache_key = (sim_model, id(priors), priors.sha256, n, forecast_t)
+    if cache_key not in _SIMULATORS:
+        t_fc = jnp.array([forecast_t])
+        _SIMULATORS[cache_key] = (
+            priors,  # keep the prior set alive so its id is not reused
+            jax.jit(lambda k, d: Predictive(sim_model, num_samples=n)(k, d, priors, forecast_t=t_fc)),
+        )
+    return _SIMULATORS[cache_key][1]
+
+
+def _batched_axes(data: ModelData) -> ModelData:
+    """vmap axes: simulated ``y`` batched, times and covariates shared."""
+    return ModelData(*(s._replace(**{f: (0 if f == "y" else None) for f in s._fields}) for s in data))
+
+
+def _with_y(data: ModelData, draws: dict) -> ModelData:
+    return ModelData(*(s._replace(y=draws[f"obs_{n}"]) for n, s in zip(data._fields, data, strict=True)))
+
+
+def _quantities(samples: dict, forecast_t: float) -> dict[str, Array]:
+    """Parameter-derived test quantities from sample dicts (leading draw axis)."""
+    out = {f"growth_{c}": samples["growth"][..., i] for i, c in enumerate(_GROWTH)}
+    out["identity_gap"] = samples["identity_gap"]
+    out["algorithmic_domain_sd"] = samples["algorithmic_domain_sd"]
+    out["growth_domain_imagenet"] = samples["growth_domain"][..., 0]
+    out["growth_domain_eci"] = samples["growth_domain"][..., 1]
+    out |= {f"noise_{s}": samples["noise"][..., i] for i, s in enumerate(_NOISE)}
+    out["student_df"] = samples["student_df"]
+    out |= {name: samples[name] for name in _LEVELS}
+    out["trend_compute"] = samples["level_compute"] + samples["growth"][..., 0] * forecast_t
+    return out
+
+
+def _total_log_lik(model: Callable, samples: dict, data: ModelData, priors: PriorSet) -> Array:
+    ll = log_likelihood(model, samples, data, priors)
+    return sum(v.reshape(v.shape[0], -1).sum(axis=1) for v in ll.values())
+
+
+_LATENT = (
+    "growth_spending",
+    "growth_hardware",
+    "identity_gap",
+    "growth_algorithmic",
+    "algorithmic_domain_sd",
+    "domain_z",
+    "perf_intercept",
+    "perf_slope",
+    "noise",
+    "student_df",
+    *_LEVELS,
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fitters: vmapped NUTS (the real one) and "posterior = prior" (a mutant)
+# ---------------------------------------------------------------------------------------------
+
+
+def _posterior_quantities(fit_model, samples, data, priors, key, forecast_t: float):
+    t_fc = jnp.array([forecast_t])
+    q = _quantities(samples, forecast_t)
+    # the log-likelihood is a fixed function of (parameters, data): always the true model's
+    q["log_lik"] = _total_log_lik(trend_model, {k: samples[k] for k in _LATENT}, data, priors)
+    latent = {k: samples[k] for k in _LATENT if k in samples}
+    pred = Predictive(fit_model, latent, return_sites=["pred_compute"])(key, data, priors, forecast_t=t_fc)
+    q["pred_compute"] = pred["pred_compute"][:, 0]
+    return q
+
+
+def _make_nuts_fitter(fit_model, priors, cfg, forecast_t, data_template):
+    model = partial(fit_model, priors=priors)
+
+    def one(key, data):
+        k_init, k_run, k_pred = jax.random.split(key, 3)
+        init, potential_gen, postprocess_gen, _ = initialize_model(
+            k_init, model, model_args=(data,), dynamic_args=True, init_strategy=init_to_median(num_samples=15)
+        )
+        init_kernel, sample_kernel = hmc(potential_fn_gen=potential_gen, algo="NUTS")
+        state = init_kernel(
+            init.z,
+            num_warmup=cfg.warmup,
+            target_accept_prob=cfg.target_accept,
+            max_tree_depth=cfg.max_tree_depth,
+            dense_mass=cfg.dense_mass,
+            model_args=(data,),
+            rng_key=k_run,
+        )
+        z, diverging, steps = fori_collect(
+            cfg.warmup,
+            cfg.warmup + cfg.draws,
+            lambda s: sample_kernel(s, model_args=(data,)),
+            state,
+            transform=lambda s: (s.z, s.diverging, s.num_steps),
+            progbar=False,
+        )
+        z = jax.tree.map(lambda a: a[cfg.thin - 1 :: cfg.thin], z)
+        samples = jax.vmap(postprocess_gen(data))(z)
+        diag = {
+            "divergences": diverging.sum(),
+            "mean_steps": steps.mean(),
+            "treedepth_hits": (steps >= 2**cfg.max_tree_depth - 1).sum(),
+        }
+        return _posterior_quantities(fit_model, samples, data, priors, k_pred, forecast_t), diag
+
+    return jax.jit(jax.vmap(one, in_axes=(0, _batched_axes(data_template))))
+
+
+def _make_prior_fitter(fit_model, priors, cfg, forecast_t, data_template):
+    """Mutant "posterior = prior": ignores the data and returns ``L`` prior draws."""
+
+    def one(key, data):
+        k_prior, k_pred = jax.random.split(key)
+        draws = Predictive(fit_model, num_samples=cfg.num_ranks)(k_prior, without_observations(data), priors)
+        samples = {k: draws[k] for k in (*_LATENT, "growth", "growth_domain")}
+        zero = jnp.zeros((), dtype=int)
+        return _posterior_quantities(fit_model, samples, data, priors, k_pred, forecast_t), {
+            "divergences": zero,
+            "mean_steps": jnp.zeros(()),
+            "treedepth_hits": zero,
+        }
+
+    return jax.jit(jax.vmap(one, in_axes=(0, _batched_axes(data_template))))
+
+
+_FITTERS = {"nuts": _make_nuts_fitter, "prior": _make_prior_fitter}
+
+
+# ---------------------------------------------------------------------------------------------
+# Mutants: planted bugs the harness must reject (the mutation twin of every SBC gate)
+# ---------------------------------------------------------------------------------------------
+
+
+class _SquareScale(numpyro.primitives.Messenger):
+    """Replace the scale of every ``obs_*``/``pred_*`` Student-t by its square."""
+
+    def process_message(self, msg):
+        name = msg.get("name") or ""
+        if msg["type"] == "sample" and name.startswith(("obs_", "pred_")):
+            fn = msg["fn"]
+            base = getattr(fn, "base_dist", fn)
+            swapped = dist.StudentT(base.df, base.loc, base.scale**2)
+            msg["fn"] = swapped.expand(fn.batch_shape) if fn is not base else swapped
+
+
+def variance_as_scale(model: Callable = trend_model) -> Callable:
+    """Mutant fitter whose likelihood takes the noise scale as a variance (``scale = noise**2``).
+
+    Parameters
+    ----------
+    model
+        The correct model.
+
+    Returns
+    -------
+    callable
+        A model with the same signature and the planted bug.
+    """
+
+    def mutant(data, priors, forecast_t=None):
+        with _SquareScale():
+            model(data, priors, forecast_t)
+
+    return mutant
+
+
+def half_data(model: Callable = trend_model) -> Callable:
+    """Mutant fitter whose likelihood sees only the first half of every series."""
+
+    def mutant(data, priors, forecast_t=None):
+        halved = ModelData(
+            *(s._replace(**{f: getattr(s, f)[: s.t.shape[0] // 2] for f in s._fields}) for s in data)
+        )
+        model(halved, priors, forecast_t)
+
+    return mutant
+
+
+# ---------------------------------------------------------------------------------------------
+# The run
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SBCResult:
+    """Outcome of :func:`run_sbc`.
+
+    Attributes
+    ----------
+    ranks, pit
+        One row per kept simulation, one column per quantity.
+    tests
+        Per-quantity uniformity tests (:func:`test_table`).
+    per_test_alpha
+        Bonferroni threshold each p-value is compared with.
+    fits
+        Per-simulation diagnostics: ``divergences``, ``mean_steps``, ``treedepth_hits``,
+        ``dropped``.
+    num_ranks
+        ``L``.
+    config
+        The :class:`SBCConfig` as a dict, plus the fitter name.
+    timing
+        Seconds: ``simulate``, ``fit`` (compile included), ``total``.
+    """
+
+    ranks: pd.DataFrame
+    pit: pd.DataFrame
+    tests: pd.DataFrame
+    per_test_alpha: float
+    fits: pd.DataFrame
+    num_ranks: int
+    config: dict
+    timing: dict = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        """True when every quantity passes both uniformity tests."""
+        return bool(self.tests["passed"].all())
+
+    @property
+    def failures(self) -> list[str]:
+        """Failing quantities with their p-values."""
+        bad = self.tests.loc[~self.tests["passed"]]
+        return [f"{q}: chi2 p={r.chi2_p:.2e}, KS p={r.ks_p:.2e}, 90% coverage {r.coverage90:.2f}" for q, r in bad.iterrows()]
+
+    @property
+    def dropped(self) -> int:
+        """Simulations dropped on the data-only criterion."""
+        return int(self.fits["dropped"].sum())
+
+    @property
+    def divergent_share(self) -> float:
+        """Share of kept fits with at least one post-warm-up divergence."""
+        kept = self.fits.loc[~self.fits["dropped"]]
+        return float((kept["divergences"] > 0).mean()) if len(kept) else 0.0
+
+    def summary(self) -> str:
+        """A few lines for the terminal."""
+        lines = [
+            f"SBC: N={len(self.ranks)} kept ({self.dropped} dropped on non-finite data), L={self.num_ranks}, "
+            f"K={self.tests.shape[0]} quantities, per-test alpha={self.per_test_alpha:.2e} "
+            f"(family {self.config['family_alpha']}, Bonferroni over K x 2 tests)",
+            f"fits with divergences: {self.divergent_share:.1%}; "
+            f"time {self.timing.get('total', float('nan')):.1f} s",
+            "PASSED" if self.passed else "FAILED: " + "; ".join(self.failures),
+        ]
+        return "\n".join(lines)
+
+
+def run_sbc(
+    priors: PriorSet,
+    config: SBCConfig,
+    *,
+    key: Array,
+    frames=None,
+    fit_model: Callable = trend_model,
+    sim_model: Callable = trend_model,
+    fitter: str = "nuts",
+    progress: Callable[[str], None] | None = None,
+) -> SBCResult:
+    """Run simulation-based calibration of the trend model.
+
+    Parameters
+    ----------
+    priors
+        Trend priors (the generator's and, unless a mutant says otherwise, the fitter's).
+    config
+        SBC settings.
+    key
+        Root PRNG key: ``fold_in(key, 0)`` simulates, ``fold_in(key, 1)`` seeds the fits
+        (simulation ``i`` gets ``fold_in(fold_in(key, 1), i)``), ``fold_in(key, 2)`` the rank
+        randomisation.
+    frames
+        Data whose dates and covariates the simulations copy; ``None`` loads the packaged
+        extract.
+    fit_model, sim_model
+        The fitted model and the generator (both :func:`~forecast.model.trend_model` unless a
+        mutant is being checked).
+    fitter
+        ``"nuts"`` or ``"prior"`` (the "posterior = prior" mutant).
+    progress
+        Optional callable receiving one-line progress messages.
+
+    Returns
+    -------
+    SBCResult
+    """
+    say = progress or (lambda msg: None)
+    if fitter not in _FITTERS:
+        raise ValueError(f"fitter must be one of {sorted(_FITTERS)}, got {fitter!r}")
+    if frames is None:
+        from forecast.data import load_data
+
+        frames = load_data(None)
+    t0 = time.perf_counter()
+    design = sbc_design(frames, scale=config.scale, min_size=config.min_size)
+    forecast_t = config.forecast_year - REF_YEAR
+    n = config.simulations
+    k_sim, k_fit, k_rank = (jax.random.fold_in(key, i) for i in range(3))
+
+    # -- simulate: truth and data from the generator's prior predictive
+    sims = _simulator(sim_model, priors, n, forecast_t)(k_sim, without_observations(design))
+    batch = _with_y(design, sims)
+    truth = {k: np.asarray(v) for k, v in _quantities(sims, forecast_t).items()}
+    truth["pred_compute"] = np.asarray(sims["pred_compute"][:, 0])
+    truth["log_lik"] = np.asarray(
+        jax.jit(jax.vmap(lambda s, d: _total_log_lik(trend_model, jax.tree.map(lambda a: a[None], s), d, priors)[0],
+                         in_axes=(0, _batched_axes(design))))({k: sims[k] for k in _LATENT}, batch)
+    )
+    finite = np.ones(n, dtype=bool)
+    for s in batch:
+        finite &= np.isfinite(np.asarray(s.y)).all(axis=1)
+    t_sim = time.perf_counter()
+    say(f"simulated {n} data sets ({(~finite).sum()} non-finite, dropped)")
+
+    # -- fit in padded chunks
+    fit_chunk = _FITTERS[fitter](fit_model, priors, config, forecast_t, design)
+    keys = jax.vmap(lambda i: jax.random.fold_in(k_fit, i))(jnp.arange(n))
+    kept_idx = np.flatnonzero(finite)
+    draws: dict[str, list] = {}
+    diags: dict[str, list] = {}
+    c = config.chunk_size
+    for start in range(0, len(kept_idx), c):
+        idx = kept_idx[start : start + c]
+        padded = np.concatenate([idx, np.full(c - len(idx), idx[0])])
+        d_chunk = jax.tree.map(lambda a: a[padded] if a is not None and a.ndim == 2 else a, batch)
+        q, diag = fit_chunk(keys[padded], d_chunk)
+        for name, v in q.items():
+            draws.setdefault(name, []).append(np.asarray(v)[: len(idx)])
+        for name, v in diag.items():
+            diags.setdefault(name, []).append(np.asarray(v)[: len(idx)])
+        say(f"fitted {min(start + c, len(kept_idx))}/{len(kept_idx)}")
+    t_fit = time.perf_counter()
+
+    # -- ranks and tests
+    rng = np.random.default_rng(np.asarray(jax.random.key_data(k_rank)).ravel())
+    year = f"{config.forecast_year:g}"
+    rename = {"trend_compute": f"trend_compute_{year}", "pred_compute": f"pred_compute_{year}"}
+    ranks, pits = {}, {}
+    for name in [k for k in _quantities_order()]:
+        col = rename.get(name, name)
+        r, p = rank_statistics(truth[name][kept_idx], np.concatenate(draws[name]), rng=rng)
+        ranks[col], pits[col] = r, p
+    ranks_df = pd.DataFrame(ranks, index=pd.Index(kept_idx, name="simulation"))
+    pit_df = pd.DataFrame(pits, index=ranks_df.index)
+    tests, per_test = test_table(pit_df, bins=config.bins, family_alpha=config.family_alpha)
+    fits = pd.DataFrame(index=pd.Index(np.arange(n), name="simulation"))
+    fits["dropped"] = ~finite
+    for name, parts in diags.items():
+        fits[name] = np.nan
+        fits.loc[kept_idx, name] = np.concatenate(parts)
+    timing = {"simulate": t_sim - t0, "fit": t_fit - t_sim, "total": time.perf_counter() - t0}
+    return SBCResult(
+        ranks_df, pit_df, tests, per_test, fits, config.num_ranks, {**config.to_dict(), "fitter": fitter}, timing
+    )
+
+
+def _quantities_order() -> list[str]:
+    names = [q for q in QUANTITIES if not q.startswith(("trend_compute_", "pred_compute_"))]
+    return names + ["trend_compute", "pred_compute"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------------------------
+
+
+def plot_sbc_ecdf(result: SBCResult, path: Path | str, *, n_simulations: int = 1000) -> Path:
+    """ECDF-difference plot of every quantity's PIT with a simultaneous band, saved as PNG.
+
+    The band holds the whole ECDF of ``N`` uniform values jointly with probability
+    ``1 - family_alpha / K`` (Säilynoja et al. 2022, simulation method, via
+    :func:`arviz_stats.ecdf_utils.ecdf_pit` with its fixed default generator), so a curve
+    leaving it is a failure at the same family level as the tests.
+
+    Parameters
+    ----------
+    result
+        From :func:`run_sbc`.
+    path
+        PNG file to write.
+    n_simulations
+        Simulations used to calibrate the band.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from arviz_stats.ecdf_utils import ecdf_pit
+
+    k = result.pit.shape[1]
+    prob = 1 - result.config["family_alpha"] / k
+    cols = 4
+    rows = int(np.ceil(k / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.2 * rows), sharex=True, squeeze=False)
+    for ax, (name, pit) in zip(axes.ravel(), result.pit.items(), strict=False):
+        x, ecdf, lo, hi = ecdf_pit(np.sort(pit.to_numpy()), prob, n_simulations)
+        outside = bool(((ecdf < lo) | (ecdf > hi)).any())
+        ax.fill_between(x, lo - x, hi - x, step="post", color="0.85")
+        ax.step(x, ecdf - x, where="post", color="C3" if outside else "C0", lw=1)
+        ax.axhline(0, color="0.5", lw=0.5)
+        passed = bool(result.tests.loc[name, "passed"])
+        ax.set_title(f"{name}{'' if passed else ' (FAIL)'}", fontsize=8, color="k" if passed else "C3")
+        ax.tick_params(labelsize=7)
+    for ax in axes.ravel()[k:]:
+        ax.set_visible(False)
+    fig.suptitle(
+        f"SBC ECDF difference, N={len(result.pit)}, L={result.num_ranks}; band {prob:.4f} simultaneous",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path

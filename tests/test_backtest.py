@@ -1,0 +1,113 @@
+"""Backtest and predict: exact predictive quantiles, the OLS baseline, and a small real backtest."""
+
+import jax
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+from scipy import stats
+
+from forecast.backtest import (
+    LATENT,
+    TARGETS,
+    backtest,
+    decimal_year,
+    fill_empty,
+    ols_predictive,
+    plot_backtest,
+    predict,
+)
+from forecast.infer import SamplerConfig
+from forecast.model import REQUIRED_PRIORS
+from forecast.priors import load_priors
+from tests.helpers import TRUTH, design
+
+
+@pytest.fixture(scope="module")
+def priors():
+    return load_priors(required=REQUIRED_PRIORS)
+
+
+def _point_posterior(draws=8):
+    """A posterior DataTree whose every draw is the known truth."""
+    dims = {"domain_z": ["domain"], "perf_intercept": ["domain"], "perf_slope": ["domain"], "noise": ["series"]}
+    data_vars = {}
+    for k in LATENT:
+        v = np.asarray(TRUTH[k], dtype=float)
+        arr = np.broadcast_to(v, (1, draws, *v.shape)).copy()
+        data_vars[k] = (["chain", "draw", *dims.get(k, [])], arr)
+    dt = xr.DataTree.from_dict({"posterior": xr.Dataset(data_vars)})
+    dt.attrs["ref_year"] = 2020.0
+    return dt
+
+
+def test_predict_quantiles_are_the_exact_student_t_quantiles(priors):
+    dates = ["2026-01-01", "2027-07-02", 2030.0]
+    out = predict(_point_posterior(), dates, priors, design(), key=jax.random.key(0))
+    assert list(out.columns) == ["date", "year", "series", "unit", "mean", "q05", "q25", "q50", "q75", "q95"]
+    assert len(out) == 2 * len(dates)
+    g_c = TRUTH["growth_spending"] + TRUTH["growth_hardware"] + TRUTH["identity_gap"]
+    expect = {
+        "compute": (TRUTH["level_compute"], g_c, TRUTH["noise"][0]),
+        "spending": (TRUTH["level_spending"], TRUTH["growth_spending"], TRUTH["noise"][1]),
+    }
+    years = decimal_year(dates)
+    for (series, (level, g, noise)) in expect.items():
+        rows = out[out["series"] == series]
+        for p in (0.05, 0.25, 0.5, 0.75, 0.95):
+            ref = stats.t.ppf(p, TRUTH["student_df"], level + g * (years - 2020.0), noise)
+            # bisection to 60 halvings of a bracket of width < 1e3: error < 1e-12
+            np.testing.assert_allclose(rows[f"q{round(100 * p):02d}"], ref, atol=1e-9)
+
+
+def test_decimal_year_matches_the_data_layer():
+    from forecast.data import _decimal_year
+
+    dates = pd.Series(pd.to_datetime(["2024-03-01", "2023-12-31", "2020-01-01"]))
+    np.testing.assert_allclose(decimal_year(dates.astype(str).tolist()), _decimal_year(dates), rtol=0, atol=1e-12)
+
+
+def test_ols_predictive_is_the_textbook_interval():
+    rng = np.random.default_rng(0)
+    x = np.sort(rng.uniform(2010, 2020, 30))
+    y = 20 + 0.5 * (x - 2010) + rng.normal(0, 0.4, 30)
+    df, loc, scale = ols_predictive(x, y, np.array([2021.0, 2023.0]))
+    fit = stats.linregress(x, y)
+    np.testing.assert_allclose(loc, fit.intercept + fit.slope * np.array([2021.0, 2023.0]), rtol=1e-12)
+    resid = y - fit.intercept - fit.slope * x
+    s = np.sqrt((resid**2).sum() / 28)
+    # var(prediction) = s^2 (1 + 1/n) + (x0 - xbar)^2 * stderr(slope)^2
+    ref = np.sqrt(s**2 * (1 + 1 / 30) + (np.array([2021.0, 2023.0]) - x.mean()) ** 2 * fit.stderr**2)
+    np.testing.assert_allclose(scale, ref, rtol=1e-10)
+    assert df == 28
+
+
+def test_fill_empty_masks_only_empty_series():
+    d = design()
+    empty = d._replace(eci=d.eci._replace(t=d.eci.t[:0], x=d.eci.x[:0], y=d.eci.y[:0]))
+    filled, masked = fill_empty(empty)
+    assert masked == ["obs_eci"] and filled.eci.t.shape == (1,)
+    assert fill_empty(d)[1] == []
+
+
+def test_small_real_backtest(tmp_path):
+    """Two origins, one horizon, a tiny sampler: exercises fit -> predictive -> scores -> summary."""
+    res = backtest(
+        None, origins=(2019, 2022), horizons=(1,), key=jax.random.key(0),
+        sampler=SamplerConfig(chains=2, draws=60, warmup=60),
+    )
+    df = res.scores
+    assert set(df["cutoff"]) == {2019, 2022} and set(df["horizon"]) == {1}
+    assert set(df["method"]) == {"model", "ols"} and set(df["series"]) <= set(TARGETS)
+    # only observations released in (Y, Y + 1] are scored: no leakage of the fitting window
+    assert ((df["year"] > df["cutoff"]) & (df["year"] <= df["cutoff"] + 1)).all()
+    assert df[["pit", "crps", "log_score"]].notna().all().all()
+    assert ((df["pit"] >= 0) & (df["pit"] <= 1)).all() and (df["crps"] >= 0).all()
+    assert (df["in90"] | ~df["in50"]).all()  # the 50% interval lies inside the 90% one
+    assert set(res.fits["cutoff"]) == {2019, 2022}
+    # the fit at 2019 saw no data dated after 2019.0
+    rows = res.fits.set_index("cutoff")
+    assert rows.loc[2019, "rows_compute"] < rows.loc[2022, "rows_compute"]
+    summary = res.summary()
+    assert "pooled" in set(summary["series"]) and "crps_ratio" in summary
+    assert plot_backtest(res, tmp_path / "bt.png").stat().st_size > 0
