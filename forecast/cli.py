@@ -80,6 +80,13 @@ def _spinner():
     )
 
 
+def _with_spinner(job, *args, **kwargs):
+    """Run a library job, showing its ``progress(phase)`` callbacks as a rich spinner."""
+    with _spinner() as progress:
+        task = progress.add_task("starting", total=None)
+        return job(*args, **kwargs, progress=lambda phase: progress.update(task, description=phase))
+
+
 def _print_doubling(table) -> None:
     out = Table(title="Doubling times (posterior median, 90% interval)")
     for col in ("component", "months", "90% interval", "OOM/yr", "published"):
@@ -116,20 +123,18 @@ def _fit(data, priors, chains, draws, warmup, seed, runs_dir, run_id, frontier, 
     from forecast.workflow import fit_run
 
     _configure_jax(device, chains)
-    with _spinner() as progress:
-        task = progress.add_task("starting", total=None)
-        result = fit_run(
-            data_path=data,
-            priors_path=priors,
-            chains=chains,
-            draws=draws,
-            warmup=warmup,
-            seed=seed,
-            runs_dir=runs_dir,
-            run_id=run_id,
-            frontier_method=frontier.value,
-            progress=lambda phase: progress.update(task, description=phase),
-        )
+    result = _with_spinner(
+        fit_run,
+        data_path=data,
+        priors_path=priors,
+        chains=chains,
+        draws=draws,
+        warmup=warmup,
+        seed=seed,
+        runs_dir=runs_dir,
+        run_id=run_id,
+        frontier_method=frontier.value,
+    )
     _print_doubling(result.doubling)
     env = result.manifest["environment"]
     console.print(
@@ -248,7 +253,7 @@ def run(
                 progress=lambda phase: progress.update(task, description=phase),
             )
             progress.update(task, description="published-figures table and report")
-            from forecast.report import build_report
+            from forecast.report import build_report, screenshot
             from forecast.simulate import macro_table, seeds_table
 
             post = load_posterior(result.run_dir)
@@ -266,6 +271,8 @@ def run(
                 manifest=result.manifest, diagnostic_pngs=diag.plots,
                 extra_tables={f"Adoption and labour outcomes ({region.value}, central scenario)": macro},
             )
+            progress.update(task, description="screenshot of the report")
+            shot = screenshot(report)
     except ForecastInputError as exc:
         raise _fail(exc) from None
     _print_seeds(seeds_df)
@@ -273,6 +280,7 @@ def run(
     verdict = "PASSED" if not diag.failures else "FAILED: " + "; ".join(diag.failures[:5])
     console.print(f"convergence gate: {verdict}")
     console.print(f"report: [bold]{report}[/]")
+    console.print(f"screenshot: {shot}" if shot else "screenshot: skipped (no Chromium; run scripts/install_chromium.sh)")
     if diag.failures:
         raise typer.Exit(EXIT_UNCONVERGED)
 
@@ -284,6 +292,8 @@ AllowOpt = Annotated[bool, typer.Option(help="Use a posterior that failed the co
 
 
 def _print_sim(result, name: str) -> None:
+    import numpy as np
+
     q = result["log10_factor"].sel(series="effective")
     share = result["share_total"]
     table = Table(title=f"Scenario {name}: effective compute (log10 factor vs {int(q['year'][0])}) and automatable share")
@@ -307,9 +317,14 @@ def _print_sim(result, name: str) -> None:
     cross = result["crossing_year_quantile"]
     for thr in cross["share_threshold"].values:
         c = cross.sel(share_threshold=thr)
+        last = int(result["year"].values[-1])
+
+        def year(v, _last=last):
+            return f"after {_last}" if not np.isfinite(v) else f"{v:.0f}"
+
         console.print(
-            f"first year total share >= {thr:.0%}: median {float(c.sel(quantile=0.5)):.0f} "
-            f"(90%: {float(c.sel(quantile=0.05)):.0f} - {float(c.sel(quantile=0.95)):.0f})"
+            f"first year total share >= {thr:.0%}: median {year(float(c.sel(quantile=0.5)))} "
+            f"(90%: {year(float(c.sel(quantile=0.05)))} - {year(float(c.sel(quantile=0.95)))})"
         )
 
 
@@ -337,14 +352,12 @@ def simulate(
         _configure_jax(device)
         from forecast.workflow import simulate_run
 
-        with _spinner() as progress:
-            task = progress.add_task("starting", total=None)
-            result = simulate_run(
-                run_dir, scenarios=scenario, paths=paths, until_year=until, seed=seed, chunk_size=chunk_size,
-                scenarios_path=scenarios_file, automation_path=automation_file, allow_unconverged=allow_unconverged,
-                region=region.value if region else None, lag_years=lag_years,
-                progress=lambda phase: progress.update(task, description=phase),
-            )
+        result = _with_spinner(
+            simulate_run,
+            run_dir, scenarios=scenario, paths=paths, until_year=until, seed=seed, chunk_size=chunk_size,
+            scenarios_path=scenarios_file, automation_path=automation_file, allow_unconverged=allow_unconverged,
+            region=region.value if region else None, lag_years=lag_years,
+        )
     except ForecastInputError as exc:
         raise _fail(exc) from None
     for name, res in result.results.items():
@@ -387,12 +400,10 @@ def seeds(
         _configure_jax(device)
         from forecast.workflow import seeds_run
 
-        with _spinner() as progress:
-            task = progress.add_task("starting", total=None)
-            table, _ = seeds_run(
-                run_dir, paths=paths, seed=seed, allow_unconverged=allow_unconverged,
-                progress=lambda phase: progress.update(task, description=phase),
-            )
+        table, _ = _with_spinner(
+            seeds_run,
+            run_dir, paths=paths, seed=seed, allow_unconverged=allow_unconverged,
+        )
     except ForecastInputError as exc:
         raise _fail(exc) from None
     _print_seeds(table)
@@ -498,13 +509,11 @@ def calibrate(
         _configure_jax(device)
         from forecast.workflow import calibrate_run
 
-        with _spinner() as progress:
-            task = progress.add_task("starting", total=None)
-            result, out = calibrate_run(
-                runs_dir=runs_dir, seed=_sbc_seed() if seed is None else seed, simulations=simulations, scale=scale,
-                warmup=warmup, draws=draws, thin=thin, chunk_size=chunk_size, priors_path=priors,
-                progress=lambda phase: progress.update(task, description=phase),
-            )
+        result, out = _with_spinner(
+            calibrate_run,
+            runs_dir=runs_dir, seed=_sbc_seed() if seed is None else seed, simulations=simulations, scale=scale,
+            warmup=warmup, draws=draws, thin=thin, chunk_size=chunk_size, priors_path=priors,
+        )
     except ForecastInputError as exc:
         raise _fail(exc) from None
     console.print(result.summary())
@@ -534,13 +543,11 @@ def backtest(
         _configure_jax(device, chains)
         from forecast.workflow import backtest_run
 
-        with _spinner() as progress:
-            task = progress.add_task("starting", total=None)
-            result, out = backtest_run(
-                runs_dir=runs_dir, seed=seed, origins=origin_range, horizons=horizon_range, chains=chains,
-                draws=draws, warmup=warmup, data_path=data, priors_path=priors,
-                progress=lambda phase: progress.update(task, description=phase),
-            )
+        result, out = _with_spinner(
+            backtest_run,
+            runs_dir=runs_dir, seed=seed, origins=origin_range, horizons=horizon_range, chains=chains,
+            draws=draws, warmup=warmup, data_path=data, priors_path=priors,
+        )
     except ForecastInputError as exc:
         raise _fail(exc) from None
     summary = result.summary(by=("series",)).reset_index()

@@ -634,3 +634,34 @@ def build_report(
 
 __all__ = ["build_report", "doubling_rows", "probability_rows", "crossing_rows", "gate_summary", "png_data_uri",
            "esc", "fmt_num", "fmt_pct", "SOURCES"]
+
+
+def screenshot(report_path: Path | str, out_png: Path | str | None = None, *, width: int = 1280, height: int = 3600,
+               chromium: str | None = None, timeout_s: float = 60.0) -> Path | None:
+    """Render a report in headless Chromium and save a PNG beside it.
+
+    Uses the ``chromium`` binary directly (no Python driver needed at run time). Returns ``None``
+    when no Chromium is installed (``scripts/install_chromium.sh`` installs it) or it fails, so
+    the main job never fails for want of a browser.
+    """
+    import shutil
+    import subprocess
+    import tempfile
+
+    report_path = Path(report_path).resolve()
+    out_png = Path(out_png) if out_png is not None else report_path.with_suffix(".png")
+    binary = chromium or shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if binary is None:
+        return None
+    with tempfile.TemporaryDirectory() as profile:
+        cmd = [
+            binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+            f"--user-data-dir={profile}", f"--window-size={width},{height}", f"--screenshot={out_png.resolve()}",
+            report_path.as_uri(),
+        ]
+        try:
+            subprocess.run(cmd, capture_output=True, timeout=timeout_s, check=False)
+        except (OSError, subprocess.SubprocessError):
+            return None
+    return out_png if out_png.is_file() and out_png.stat().st_size > 0 else None

@@ -58,6 +58,13 @@ SHARE_N_BINS = 1001  # [0, 1.001)
 STEPS_PER_YEAR = 12
 ALGORITHMIC_ANCHOR_YEAR = 2023.0
 NO_LIMIT = 1.0e6  # stands in for "no cap" so the kernel never sees inf
+#: Paths per block on CPU: a block's per-group CDF parameters (3 x 22 x 1024 float64, 0.5 MB)
+#: stay in L2 cache over all monthly steps. Accelerators run a device's whole share as one block.
+PATH_BLOCK = 1024
+#: Bound on |erf_float32(z) - erf(z)| over all z (measured on a 2e6-point grid of [-8, 8] against
+#: float64 erf: 1.2e-7); shares, which are ceiling/2 * (1 + erf), move by less than this.
+CDF_ABS_ERROR = 2.0e-7
+DTYPES = ("float32", "float64")
 
 
 # --------------------------------------------------------------------------------------------
@@ -381,14 +388,32 @@ def step_rates(state: EngineState, t, p: PathParams, sc: ScenarioParams, share_t
     return r_s, r_h, r_a
 
 
-def _histogram(values, valid, low: float, width: float, n_bins: int):
-    """Integer histogram ``(n_series, n_bins)`` of ``values`` ``(n, n_series)``, weights ``valid``."""
+def _hist_add(counts, y, values, valid, low: float, width: float, n_bins: int):
+    """Add a histogram of ``values`` ``(n_series, n)`` (weights ``valid``, ``(n,)``) into ``counts[y]``.
+
+    ``counts`` is ``(n_years + 1, n_series, n_bins)``; values outside ``[low, low + width * n_bins)``
+    are clipped into the edge bins. A scatter-add straight into the loop-carried counts: no
+    ``(n_series, n_bins)`` temporary per year.
+    """
     import jax.numpy as jnp
 
     idx = jnp.clip(jnp.floor((values - low) / width), 0, n_bins - 1).astype(jnp.int32)
-    series = jnp.arange(values.shape[1], dtype=jnp.int32)[None, :]
-    counts = jnp.zeros((values.shape[1], n_bins), dtype=valid.dtype)
-    return counts.at[series, idx].add(jnp.broadcast_to(valid[:, None], idx.shape))
+    series = jnp.arange(values.shape[0], dtype=jnp.int32)[:, None]
+    return counts.at[y, series, idx].add(jnp.broadcast_to(valid[None, :], idx.shape))
+
+
+def _erf32(arg):
+    """``erf`` evaluated in float32 whatever the kernel dtype.
+
+    XLA's float64 ``erf`` runs scalar on CPU (14.7 ns/element measured against 0.32 ns in
+    float32, see benchmarks/RESULTS.md) and was 55% of the kernel's time. The float32 value is
+    within :data:`CDF_ABS_ERROR` of the exact one for any argument, 5000x under the share bin
+    width, so shares and crossings move by far less than their stated error.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    return jax.lax.erf(arg.astype(jnp.float32))
 
 
 class MacroKernelInputs(NamedTuple):
@@ -405,12 +430,70 @@ class MacroKernelInputs(NamedTuple):
 MACRO_STREAM = 1
 
 
+def _histogram_shapes(n_years: int, n_groups: int, macro: bool, exact_sums: bool) -> dict:
+    """Shapes of the integer outputs of one chunk (and of their sums over chunks)."""
+    shapes = {
+        "log_hist": (n_years + 1, len(SERIES), LOG_N_BINS),
+        "share_hist": (n_years + 1, 1 + n_groups, SHARE_N_BINS),
+        "factor_exceed": (n_years + 1, len(FACTOR_THRESHOLDS_OOM)),
+        "out_of_range": (n_years + 1, len(SERIES)),
+        "crossing": (len(SHARE_THRESHOLDS), n_years + 2),
+    }
+    if macro:
+        from forecast.macro import CHANNELS, EFFECT_N_BINS, MACRO_SHARES
+
+        n_eff = 2 * len(CHANNELS)
+        shapes.update({
+            "macro_share_hist": (n_years + 1, len(MACRO_SHARES), SHARE_N_BINS),
+            "macro_effect_hist": (n_years + 1, n_eff, EFFECT_N_BINS),
+            "macro_out_of_range": (n_years + 1, n_eff),
+        })
+        if exact_sums:
+            shapes["macro_sum"] = (n_years + 1, len(MACRO_SHARES) + n_eff)
+    return shapes
+
+
+def chunk_memory_bytes(chunk_size: int, n_devices: int, n_years: int, n_groups: int = 22, *, dtype_bytes: int = 8,
+                       block: int | None = None, macro: bool = False) -> int:
+    """Upper bound on the device memory one chunk needs on each device, in bytes.
+
+    ``chunk_size / n_devices`` paths go to each device (``n_local``); it runs them in blocks of
+    ``block`` paths (``PATH_BLOCK`` on CPU, the whole ``n_local`` on accelerators). Per device:
+
+    - inputs: path index (4 B) and validity weight (8 B) per path: ``12 * n_local``;
+    - block working set: per path the picked draws and state (~24 values) plus the per-group CDF
+      parameters and one group-major temporary set (``6 * n_groups`` values), all ``dtype``:
+      ``block * (24 + 6 * n_groups) * dtype_bytes``;
+    - integer outputs (int64): ``(n_years + 1) * (6 * 9000 + (1 + n_groups) * 1001 + 9)``
+      counts, about 0.6 MB per simulated year (plus 0.3 MB per year with the macro layer),
+      replicated once more for the cross-device sum and once for the running total over chunks.
+
+    The posterior tables (trend draws, automation draws) are a few hundred kB and are ignored.
+
+    Examples
+    --------
+    >>> chunk_memory_bytes(100_000, 2, 18) < 64e6  # the CPU default: tens of MB
+    True
+    """
+    n_local = -(-int(chunk_size) // int(n_devices))
+    blk = n_local if block is None else min(int(block), n_local)
+    shapes = _histogram_shapes(n_years, n_groups, macro, True)
+    counts = sum(int(np.prod(s)) for s in shapes.values())
+    return 12 * n_local + blk * (24 + 6 * n_groups) * dtype_bytes + 3 * 8 * counts
+
+
 @functools.lru_cache(maxsize=16)
-def _chunk_runner(devices: tuple, base_year: int, n_years: int, macro_lag: int | None = None):
-    """Build (once per device set, horizon and macro lag) the jitted, sharded chunk kernel.
+def _chunk_runner(devices: tuple, base_year: int, n_years: int, macro_lag: int | None = None,
+                  dtype_name: str = "float64", block: int | None = None, n_groups: int = 22):
+    """Build (once per device set, horizon, macro lag, dtype and block) the jitted, sharded chunk kernel.
 
     ``macro_lag`` None: no macro layer (the kernel takes no macro argument); an int: the kernel
     takes a :class:`MacroKernelInputs` and also returns the macro histograms and sums.
+
+    Each device loops over its paths in blocks of ``block`` paths (None: one block); a block
+    runs all monthly steps with its per-group parameters resident in cache and scatter-adds its
+    yearly values straight into the integer outputs carried by the loop, so no
+    ``paths x steps x groups`` (nor ``paths x years``) array is ever formed.
     """
     import jax
     import jax.numpy as jnp
@@ -418,126 +501,151 @@ def _chunk_runner(devices: tuple, base_year: int, n_years: int, macro_lag: int |
     from jax.sharding import PartitionSpec as P
 
     mesh = Mesh(np.array(devices), ("paths",))
+    dtype = jnp.dtype(dtype_name)
     dt = 1.0 / STEPS_PER_YEAR
     t0 = float(base_year)
     n_steps = n_years * STEPS_PER_YEAR
-    share_thr = jnp.asarray(SHARE_THRESHOLDS)
-    factor_thr = jnp.asarray(FACTOR_THRESHOLDS_OOM)
+    share_thr = jnp.asarray(SHARE_THRESHOLDS, dtype)
+    factor_thr = jnp.asarray(FACTOR_THRESHOLDS_OOM, dtype)
     never = jnp.iinfo(jnp.int32).max
+    inv_sqrt2 = 1.0 / math.sqrt(2.0)
+
+    def varying(x):
+        # pcast: a constant must be marked as varying over the path axis to be a loop carry
+        return jax.lax.pcast(x, ("paths",), to="varying")
 
     def kernel(path_idx, valid, key_data, trend: TrendDraws, auto: AutomationParams, weight, sc: ScenarioParams,
                *macro_args):
         root = jax.random.wrap_key_data(key_data)
         n_trend = trend.growth_compute.shape[0]
         n_auto = auto.threshold_log10.shape[0]
-
-        def pick(i):
-            k_trend, k_auto = jax.random.split(jax.random.fold_in(root, i))
-            return (jax.random.randint(k_trend, (), 0, n_trend), jax.random.randint(k_auto, (), 0, n_auto))
-
-        it, ia = jax.vmap(pick)(path_idx)
-        tr = jax.tree.map(lambda a: a[it], trend._replace(ref_year=jnp.zeros(n_trend)))
-        ap = jax.tree.map(lambda a: a[ia], auto)
-        p = PathParams(tr.growth_spending, tr.growth_hardware, tr.growth_algorithmic, tr.identity_gap,
-                       tr.growth_hardware * jnp.maximum(sc.start_year - t0, 0.0), ap)
-        since_ref = t0 - trend.ref_year
-        state0 = EngineState(
-            log10_compute=tr.log10_compute_ref + tr.growth_compute * since_ref,
-            log10_spending=tr.log10_spending_ref + tr.growth_spending * since_ref,
-            hardware_oom=jnp.zeros_like(tr.growth_compute),
-            algorithmic_oom=tr.growth_algorithmic * (t0 - ALGORITHMIC_ANCHOR_YEAR),
-            # pcast: the constant must be marked as varying over the path axis to be a scan carry
-            first_cross_step=jax.lax.pcast(jnp.full((path_idx.shape[0], len(SHARE_THRESHOLDS)), never, jnp.int32),
-                                           ("paths",), to="varying"),
-        )
-        base = state0
         count_dtype = valid.dtype
+        n_local = path_idx.shape[0]
+        n_blocks = -(-n_local // (block or n_local))
+        blk = -(-n_local // n_blocks)
+        pad = n_blocks * blk - n_local  # padded paths have weight 0
+        idx_blocks = jnp.pad(path_idx, (0, pad)).reshape(n_blocks, blk)
+        valid_blocks = jnp.pad(valid, (0, pad)).reshape(n_blocks, blk)
+        shapes = _histogram_shapes(n_years, n_groups, macro_lag is not None, count_dtype == jnp.int64)
+        hist0 = {name: varying(jnp.zeros(shape, count_dtype)) for name, shape in shapes.items()}
 
-        # Monthly total share, rearranged for speed: with a = 1/(width*sqrt2), b = -threshold*a and
-        # h = weight*ceiling/2, total = sum_g h_g + sum_g h_g*erf(a_g*x + b_g); groups-major layout
-        # (n_groups, n_paths) so the group sum is a vectorised row add, not a minor-axis reduce.
-        a_gn = (1.0 / (p.automation.width_log10 * math.sqrt(2.0))).T
-        b_gn = -p.automation.threshold_log10.T * a_gn
-        h_gn = (0.5 * p.automation.ceiling * weight).T
-        h_sum = jnp.sum(h_gn, axis=0)
+        def run_block(b, hist):
+            idx, val = idx_blocks[b], valid_blocks[b]
 
-        def total_at(state):
-            x = state.log10_compute + state.algorithmic_oom
-            return h_sum + jnp.sum(h_gn * jax.lax.erf(a_gn * x[None, :] + b_gn), axis=0)
+            def pick(i):
+                k_trend, k_auto = jax.random.split(jax.random.fold_in(root, i))
+                return (jax.random.randint(k_trend, (), 0, n_trend), jax.random.randint(k_auto, (), 0, n_auto))
 
-        def shares_at(state):
-            shares = task_share(state.log10_compute + state.algorithmic_oom, p.automation)
-            return shares, jnp.sum(shares * weight, axis=-1)
+            it, ia = jax.vmap(pick)(idx)
+            tr = jax.tree.map(lambda a: a[it], trend._replace(ref_year=jnp.zeros(n_trend, dtype)))
+            ap = jax.tree.map(lambda a: a[ia], auto)
+            p = PathParams(tr.growth_spending, tr.growth_hardware, tr.growth_algorithmic, tr.identity_gap,
+                           tr.growth_hardware * jnp.maximum(sc.start_year - t0, 0.0), ap)
+            since_ref = t0 - trend.ref_year
+            state0 = EngineState(
+                log10_compute=tr.log10_compute_ref + tr.growth_compute * since_ref,
+                log10_spending=tr.log10_spending_ref + tr.growth_spending * since_ref,
+                hardware_oom=jnp.zeros_like(tr.growth_compute),
+                algorithmic_oom=tr.growth_algorithmic * (t0 - ALGORITHMIC_ANCHOR_YEAR),
+                first_cross_step=varying(jnp.full((blk, len(SHARE_THRESHOLDS)), never, jnp.int32)),
+            )
+            base = state0
 
-        def mark_crossing(state, total, k):
-            hit = (total[:, None] >= share_thr[None, :]) & (state.first_cross_step == never)
-            return state._replace(first_cross_step=jnp.where(hit, k, state.first_cross_step))
+            # share_g = ceiling_g * Phi((x - thr_g) / width_g) = c_g * (1 + erf(s_g * (x - thr_g))) with
+            # c = ceiling / 2, s = 1 / (width sqrt 2); total = sum_g w_g share_g = h_sum + sum_g h_g erf(.)
+            # with h = c * w. Groups-major layout (n_groups, blk): the group sum is a row add.
+            s_gn = (inv_sqrt2 / ap.width_log10).T
+            thr_gn = ap.threshold_log10.T
+            c_gn = 0.5 * ap.ceiling.T
+            h_gn = c_gn * weight[:, None]
+            h_sum = functools.reduce(jnp.add, [h_gn[g] for g in range(n_groups)])
 
-        def month(state, k):
-            t = t0 + k.astype(jnp.float64 if jax.config.jax_enable_x64 else jnp.float32) / STEPS_PER_YEAR
-            total = total_at(state)
-            state = mark_crossing(state, total, k)
-            r_s, r_h, r_a = step_rates(state, t, p, sc, total)
-            return EngineState(
-                log10_compute=state.log10_compute + (r_s + r_h + p.identity_gap) * dt,
-                log10_spending=state.log10_spending + r_s * dt,
-                hardware_oom=state.hardware_oom + r_h * dt,
-                algorithmic_oom=state.algorithmic_oom + r_a * dt,
-                first_cross_step=state.first_cross_step,
-            ), None
+            def erf_at(state):
+                x = state.log10_compute + state.algorithmic_oom
+                return _erf32(s_gn * (x[None, :] - thr_gn)).astype(dtype)
 
-        def snapshot(state):
-            eff = state.log10_compute + state.algorithmic_oom
-            factor = eff - (base.log10_compute + base.algorithmic_oom)
-            series = jnp.stack([
-                factor,
-                state.log10_compute - base.log10_compute,
-                state.log10_spending - base.log10_spending,
-                state.hardware_oom,
-                state.algorithmic_oom - base.algorithmic_oom,
-                eff,
-            ], axis=-1)
-            shares, total = shares_at(state)
-            share_series = jnp.concatenate([total[:, None], shares], axis=-1)
-            out_of_range = jnp.sum(jnp.where((series < LOG_BIN_LOW) | (series >= LOG_BIN_LOW + LOG_BIN_WIDTH * LOG_N_BINS),
-                                             valid[:, None], 0), axis=0)
-            return {
-                "log_hist": _histogram(series, valid, LOG_BIN_LOW, LOG_BIN_WIDTH, LOG_N_BINS),
-                "share_hist": _histogram(share_series, valid, 0.0, SHARE_BIN_WIDTH, SHARE_N_BINS),
-                "factor_exceed": jnp.sum(jnp.where(factor[:, None] >= factor_thr[None, :], valid[:, None], 0), axis=0),
-                "out_of_range": out_of_range.astype(count_dtype),
-            }, total
+            def group_sum(m):
+                # rows added one by one (fixed order): XLA fuses this into one loop over paths that
+                # vectorises, where a reduce over the major axis ran as a strided scalar loop
+                return functools.reduce(jnp.add, [m[g] for g in range(m.shape[0])])
 
-        def year(state, y):
-            steps = y * STEPS_PER_YEAR + jnp.arange(STEPS_PER_YEAR, dtype=jnp.int32)
-            state, _ = jax.lax.scan(month, state, steps)
-            snap, _ = snapshot(state)
-            return state, snap
+            def total_at(state):
+                return h_sum + group_sum(h_gn * erf_at(state))
 
-        if macro_lag is None:
-            snap0, _ = snapshot(state0)
-            state, snaps = jax.lax.scan(year, state0, jnp.arange(n_years, dtype=jnp.int32))
-        else:
-            macro_init, macro_snapshot = _macro_fns(macro_args[0], root, path_idx, valid, tr, p, t0, macro_lag)
-            mstate0, msnap0 = macro_init(state0)
-            snap0 = {**snapshot(state0)[0], **msnap0}
+            def mark_crossing(state, total, k):
+                hit = (total[:, None] >= share_thr[None, :]) & (state.first_cross_step == never)
+                return state._replace(first_cross_step=jnp.where(hit, k, state.first_cross_step))
 
-            def year_macro(carry, y):
-                state, mstate = carry
-                state, snap = year(state, y)
-                mstate, msnap = macro_snapshot(state, mstate, t0 + 1.0 + y.astype(state.log10_compute.dtype))
-                return (state, mstate), {**snap, **msnap}
+            def month(k, state):
+                t = t0 + k.astype(dtype) / STEPS_PER_YEAR
+                total = total_at(state)
+                state = mark_crossing(state, total, k)
+                r_s, r_h, r_a = step_rates(state, t, p, sc, total)
+                return EngineState(
+                    log10_compute=state.log10_compute + (r_s + r_h + p.identity_gap) * dt,
+                    log10_spending=state.log10_spending + r_s * dt,
+                    hardware_oom=state.hardware_oom + r_h * dt,
+                    algorithmic_oom=state.algorithmic_oom + r_a * dt,
+                    first_cross_step=state.first_cross_step,
+                )
 
-            (state, _), snaps = jax.lax.scan(year_macro, (state0, mstate0), jnp.arange(n_years, dtype=jnp.int32))
-        total_end = total_at(state)
-        state = mark_crossing(state, total_end, jnp.int32(n_steps))
-        out = jax.tree.map(lambda a, b: jnp.concatenate([a[None], b], axis=0), snap0, snaps)
-        cross_year = jnp.where(state.first_cross_step == never, n_years + 1, state.first_cross_step // STEPS_PER_YEAR)
-        cross = jnp.zeros((len(SHARE_THRESHOLDS), n_years + 2), dtype=count_dtype)
-        cross = cross.at[jnp.arange(len(SHARE_THRESHOLDS))[None, :], cross_year].add(
-            jnp.broadcast_to(valid[:, None], cross_year.shape))
-        out["crossing"] = cross
-        return jax.tree.map(lambda a: jax.lax.psum(a, "paths"), out)
+            def snapshot(state, hist, y):
+                eff = state.log10_compute + state.algorithmic_oom
+                factor = eff - (base.log10_compute + base.algorithmic_oom)
+                series = jnp.stack([
+                    factor,
+                    state.log10_compute - base.log10_compute,
+                    state.log10_spending - base.log10_spending,
+                    state.hardware_oom,
+                    state.algorithmic_oom - base.algorithmic_oom,
+                    eff,
+                ], axis=0)
+                e = erf_at(state)
+                total = h_sum + group_sum(h_gn * e)
+                share_series = jnp.concatenate([total[None, :], c_gn * (1.0 + e)], axis=0)
+                outside = (series < LOG_BIN_LOW) | (series >= LOG_BIN_LOW + LOG_BIN_WIDTH * LOG_N_BINS)
+                hist = dict(hist)
+                hist["log_hist"] = _hist_add(hist["log_hist"], y, series, val, LOG_BIN_LOW, LOG_BIN_WIDTH, LOG_N_BINS)
+                hist["share_hist"] = _hist_add(hist["share_hist"], y, share_series, val, 0.0, SHARE_BIN_WIDTH,
+                                               SHARE_N_BINS)
+                hist["factor_exceed"] = hist["factor_exceed"].at[y].add(
+                    jnp.sum(jnp.where(factor[None, :] >= factor_thr[:, None], val[None, :], 0), axis=1))
+                hist["out_of_range"] = hist["out_of_range"].at[y].add(
+                    jnp.sum(jnp.where(outside, val[None, :], 0), axis=1).astype(count_dtype))
+                return hist
+
+            def year(y, state):
+                return jax.lax.fori_loop(y * STEPS_PER_YEAR, (y + 1) * STEPS_PER_YEAR, month, state)
+
+            hist = snapshot(state0, hist, 0)
+            if macro_lag is None:
+                def year_body(y, carry):
+                    state, hist = carry
+                    state = year(y, state)
+                    return state, snapshot(state, hist, y + 1)
+
+                state, hist = jax.lax.fori_loop(0, n_years, year_body, (state0, hist))
+            else:
+                macro_init, macro_snapshot = _macro_fns(macro_args[0], root, idx, val, tr, p, t0, macro_lag)
+                mstate0, hist = macro_init(state0, hist)
+
+                def year_body(y, carry):
+                    state, mstate, hist = carry
+                    state = year(y, state)
+                    hist = snapshot(state, hist, y + 1)
+                    mstate, hist = macro_snapshot(state, mstate, t0 + 1.0 + y.astype(dtype), hist, y + 1)
+                    return state, mstate, hist
+
+                state, _, hist = jax.lax.fori_loop(0, n_years, year_body, (state0, mstate0, hist))
+            state = mark_crossing(state, total_at(state), jnp.int32(n_steps))
+            cross_year = jnp.where(state.first_cross_step == never, n_years + 1,
+                                   state.first_cross_step // STEPS_PER_YEAR)
+            hist["crossing"] = hist["crossing"].at[jnp.arange(len(SHARE_THRESHOLDS))[None, :], cross_year].add(
+                jnp.broadcast_to(val[:, None], cross_year.shape))
+            return hist
+
+        hist = jax.lax.fori_loop(0, n_blocks, run_block, hist0)
+        return jax.tree.map(lambda a: jax.lax.psum(a, "paths"), hist)
 
     rep = P()
     sharded = jax.shard_map(
@@ -550,8 +658,9 @@ def _chunk_runner(devices: tuple, base_year: int, n_years: int, macro_lag: int |
 
 
 def _macro_fns(mk: MacroKernelInputs, root, path_idx, valid, tr, p: PathParams, t0: float, lag: int):
-    """Per-path macro layer inside the kernel: ``(init(state0), snapshot(state, mstate, time))``.
+    """Per-path macro layer inside a block: ``init(state0, hist)`` and ``snapshot(state, mstate, time, hist, y)``.
 
+    Both return ``(mstate, hist)`` with the macro counts of year index ``y`` added into ``hist``.
     The carry holds the last ``lag + 1`` yearly log10 effective-compute values (years before the
     base come from the fitted trend's closed form, which applies there since scenarios start at
     or after the base year) and the :class:`forecast.macro.ChannelState`.
@@ -579,40 +688,41 @@ def _macro_fns(mk: MacroKernelInputs, root, path_idx, valid, tr, p: PathParams, 
         adoption = adoption_curve(time, md.adoption_ceiling, md.adoption_rate, md.adoption_midpoint)
         return adoption, task_share(eff_lagged, p.automation) * adoption[:, None]
 
-    def outputs(adoption, r, cum, flows):
+    def outputs(hist, y, adoption, r, cum, flows):
         shares = jnp.concatenate([adoption[:, None], (r @ mk.employment_weight)[:, None],
                                   tier_exposure(r, mk.tier_weight)], axis=-1)
         effects = jnp.stack([*cum, *flows], axis=-1)
-        y = effect_to_bin_space(effects)
-        out = {
-            "macro_share_hist": _histogram(shares, valid, 0.0, SHARE_BIN_WIDTH, SHARE_N_BINS),
-            "macro_effect_hist": _histogram(y, valid, EFFECT_BIN_LOW, EFFECT_BIN_WIDTH, EFFECT_N_BINS),
-            "macro_out_of_range": jnp.sum(jnp.where(
-                (y < EFFECT_BIN_LOW) | (y >= EFFECT_BIN_LOW + EFFECT_BIN_WIDTH * EFFECT_N_BINS) | ~jnp.isfinite(y),
-                valid[:, None], 0), axis=0).astype(count_dtype),
-        }
+        ybin = effect_to_bin_space(effects)
+        hist = dict(hist)
+        hist["macro_share_hist"] = _hist_add(hist["macro_share_hist"], y, shares.T, valid, 0.0, SHARE_BIN_WIDTH,
+                                             SHARE_N_BINS)
+        hist["macro_effect_hist"] = _hist_add(hist["macro_effect_hist"], y, ybin.T, valid, EFFECT_BIN_LOW,
+                                              EFFECT_BIN_WIDTH, EFFECT_N_BINS)
+        hist["macro_out_of_range"] = hist["macro_out_of_range"].at[y].add(jnp.sum(jnp.where(
+            (ybin < EFFECT_BIN_LOW) | (ybin >= EFFECT_BIN_LOW + EFFECT_BIN_WIDTH * EFFECT_N_BINS) | ~jnp.isfinite(ybin),
+            valid[:, None], 0), axis=0).astype(count_dtype))
         if exact_sums:
             # fixed-point integers: sums over paths are exact and order-independent
             vals = jnp.concatenate([shares, effects], axis=-1)
             fixed = jnp.round(jnp.where(jnp.isfinite(vals), vals, 0.0) * SUM_SCALE).astype(jnp.int64)
-            out["macro_sum"] = jnp.sum(fixed * valid[:, None], axis=0)
-        return out
+            hist["macro_sum"] = hist["macro_sum"].at[y].add(jnp.sum(fixed * valid[:, None], axis=0))
+        return hist
 
-    def init(state0):
+    def init(state0, hist):
         eff0 = state0.log10_compute + state0.algorithmic_oom
         back = (lag - jnp.arange(lag + 1, dtype=eff0.dtype))[:, None]
         buf = eff0[None, :] - back * (tr.growth_compute + tr.growth_algorithmic)[None, :]
         adoption, r0 = realised(buf[0], t0)
         cstate = channel_init(r0)
         zeros = cstate.cumulative
-        return (buf, cstate), outputs(adoption, r0, zeros, zeros)
+        return (buf, cstate), outputs(hist, 0, adoption, r0, zeros, zeros)
 
-    def snapshot(state, mstate, time):
+    def snapshot(state, mstate, time, hist, y):
         buf, cstate = mstate
         buf = jnp.concatenate([buf[1:], (state.log10_compute + state.algorithmic_oom)[None, :]], axis=0)
         adoption, r = realised(buf[0], time)
         cstate, flows = channel_step(cstate, r, mk.wage_bill_weight, cparams)
-        return (buf, cstate), outputs(adoption, r, cstate.cumulative, flows)
+        return (buf, cstate), outputs(hist, y, adoption, r, cstate.cumulative, flows)
 
     return init, snapshot
 
@@ -650,13 +760,35 @@ def select_devices(devices=None) -> tuple:
 # --------------------------------------------------------------------------------------------
 
 
+def resolve_dtype(dtype, devices) -> str:
+    """The kernel dtype: ``dtype`` if given, else float64 on CPU (with x64) and float32 elsewhere.
+
+    Raises
+    ------
+    ConfigError
+        Unknown dtype, or float64 without ``jax_enable_x64``.
+    """
+    import jax
+
+    x64 = bool(jax.config.jax_enable_x64)
+    if dtype is None:
+        return "float64" if x64 and devices[0].platform == "cpu" else "float32"
+    name = str(np.dtype(dtype)) if not isinstance(dtype, str) else dtype
+    if name not in DTYPES:
+        raise ConfigError(f"simulate: dtype={dtype!r}", "pass 'float32' or 'float64'")
+    if name == "float64" and not x64:
+        raise ConfigError("simulate: dtype='float64' needs 64-bit JAX", "set JAX_ENABLE_X64=True before importing jax")
+    return name
+
+
 def run_histograms(trend: TrendDraws, automation: AutomationPosterior, scenario: ScenarioParams, *, paths: int,
                    base_year: int, until_year: int, key, chunk_size: int, devices=None,
-                   macro=None) -> tuple[dict, dict]:
+                   macro=None, dtype=None) -> tuple[dict, dict]:
     """Run all chunks and return the summed integer histograms and engine metadata.
 
     ``macro`` (a :class:`forecast.macro.MacroInputs`) adds ``macro_share_hist``,
-    ``macro_effect_hist``, ``macro_out_of_range`` and, with x64, ``macro_sum``.
+    ``macro_effect_hist``, ``macro_out_of_range`` and, with x64, ``macro_sum``. ``dtype``: see
+    :func:`simulate`. Device memory per chunk: :func:`chunk_memory_bytes`.
     """
     import jax
     import jax.numpy as jnp
@@ -665,9 +797,13 @@ def run_histograms(trend: TrendDraws, automation: AutomationPosterior, scenario:
     n_dev = len(devs)
     chunk = int(math.ceil(int(chunk_size) / n_dev) * n_dev)
     n_years = int(until_year) - int(base_year)
-    runner, mesh = _chunk_runner(devs, int(base_year), n_years, None if macro is None else int(macro.lag_years))
+    dtype_name = resolve_dtype(dtype, devs)
+    block = PATH_BLOCK if devs[0].platform == "cpu" else None
+    n_groups = len(automation.groups)
+    runner, mesh = _chunk_runner(devs, int(base_year), n_years, None if macro is None else int(macro.lag_years),
+                                 dtype_name, block, n_groups)
     count_dtype = jnp.int64 if jax.config.jax_enable_x64 else jnp.int32
-    dtype = jnp.float64 if jax.config.jax_enable_x64 else jnp.float32
+    dtype = jnp.dtype(dtype_name)
     key_data = _key_data(key)
     rep = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec())
     tr = jax.device_put(jax.tree.map(lambda a: jnp.asarray(a, dtype), trend), rep)
@@ -675,16 +811,20 @@ def run_histograms(trend: TrendDraws, automation: AutomationPosterior, scenario:
     weight = jax.device_put(jnp.asarray(automation.employment_weight, dtype), rep)
     sc = jax.device_put(jax.tree.map(lambda a: jnp.asarray(a, dtype), scenario), rep)
     key_data = jax.device_put(key_data, rep)
+    paths_sharding = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("paths"))
     extra = ()
     if macro is not None:
         mk = MacroKernelInputs(macro.draws, macro.employment_weight, macro.wage_bill_weight, macro.tier_weight)
         extra = (jax.device_put(jax.tree.map(lambda a: jnp.asarray(a, dtype), mk), rep),)
     total = None
-    for start in range(0, paths, chunk):
-        idx = np.arange(start, start + chunk, dtype=np.int64)
-        valid = (idx < paths).astype(np.int64 if count_dtype == jnp.int64 else np.int32)
-        out = runner(jnp.asarray(idx.astype(np.uint32)), jnp.asarray(valid), key_data, tr, ap, weight, sc, *extra)
-        total = out if total is None else jax.tree.map(jnp.add, total, out)
+    # The macro layer has matrix products; in float32 on a GPU they must not drop to tf32/bf16.
+    with jax.default_matmul_precision("highest"):
+        for start in range(0, paths, chunk):
+            idx = np.arange(start, start + chunk, dtype=np.int64)
+            valid = (idx < paths).astype(np.int64 if count_dtype == jnp.int64 else np.int32)
+            out = runner(jax.device_put(idx.astype(np.uint32), paths_sharding),
+                         jax.device_put(valid, paths_sharding), key_data, tr, ap, weight, sc, *extra)
+            total = out if total is None else jax.tree.map(jnp.add, total, out)
     hist = jax.tree.map(np.asarray, total)
     meta = {
         "backend": jax.default_backend(),
@@ -692,6 +832,9 @@ def run_histograms(trend: TrendDraws, automation: AutomationPosterior, scenario:
         "n_devices": n_dev,
         "chunk_size": chunk,
         "n_chunks": int(math.ceil(paths / chunk)),
+        "dtype": dtype_name,
+        "cdf_dtype": "float32",
+        "path_block": int(block) if block is not None else chunk // n_dev,
         "jax_version": jax.__version__,
         "x64": bool(jax.config.jax_enable_x64),
         "threefry_partitionable": bool(jax.config.jax_threefry_partitionable),
@@ -725,7 +868,8 @@ def histogram_quantiles(counts: np.ndarray, low: float, width: float, quantiles=
 
 
 def simulate(dt_posterior, scenario, automation: AutomationPosterior, *, paths: int, until_year: int, key,
-             chunk_size: int = 100_000, devices=None, base_year: int = 2022, prob_year: int = 2030, macro=None):
+             chunk_size: int = 100_000, devices=None, base_year: int = 2022, prob_year: int = 2030, macro=None,
+             dtype=None):
     """Carry the posterior into effective-compute and automation paths and summarise them.
 
     Parameters
@@ -757,6 +901,12 @@ def simulate(dt_posterior, scenario, automation: AutomationPosterior, *, paths: 
         (yearly quantiles) and, with x64, their exact means; root attrs ``macro_*`` say the region
         and that occupation weights are US (BLS) for every region. The trend/automation outputs are
         bit-identical with and without it.
+    dtype
+        ``"float64"`` or ``"float32"``: the dtype of the path state and rates. ``None`` (default):
+        float64 on CPU (when JAX runs with x64, as the CLI does) and float32 on accelerators, where
+        the results stay within Monte Carlo error of float64 (``benchmarks/gpu_check.py``). The
+        normal CDF of the automation curves is evaluated in float32 in both (error below
+        :data:`CDF_ABS_ERROR`, far under the 0.001 share bins).
 
     Returns
     -------
@@ -782,7 +932,7 @@ def simulate(dt_posterior, scenario, automation: AutomationPosterior, *, paths: 
         raise ConfigError("simulate: macro inputs and automation posterior list different occupation groups",
                           "build both from the same forecast.automation.load_occupations() table")
     hist, meta = run_histograms(trend, automation, params, paths=paths, base_year=base_year, until_year=until_year,
-                                key=key, chunk_size=chunk_size, devices=devices, macro=macro)
+                                key=key, chunk_size=chunk_size, devices=devices, macro=macro, dtype=dtype)
     dt = _assemble(hist, meta, trend, automation, name, params, rationale, source, sha, paths=paths,
                    base_year=base_year, until_year=until_year, prob_year=prob_year)
     if macro is not None:
@@ -1105,5 +1255,5 @@ __all__ = [
     "TrendDraws", "trend_draws", "synthetic_posterior", "ScenarioFile", "Scenario", "ScenarioParams",
     "NamedScenario", "load_scenarios", "resolve_scenario", "load_scenario", "EngineState", "step_rates",
     "simulate", "run_histograms", "histogram_quantiles", "write_outputs", "seeds_table", "log10_effective_trend",
-    "share_change_by_task_type", "macro_table", "MacroKernelInputs",
+    "share_change_by_task_type", "macro_table", "MacroKernelInputs", "chunk_memory_bytes", "resolve_dtype",
 ]
