@@ -231,3 +231,28 @@ def test_bad_arguments(fitted, case):
 def test_the_bad_input_corpus_is_large_enough():
     n = len(PRIOR_FIXTURES) + len(DATA_FIXTURES) + len(SCENARIO_FIXTURES) + len(AUTOMATION_FIXTURES) + len(BAD_ARGS)
     assert n >= 30, n
+
+
+def test_ctrl_c_during_a_real_fit_leaves_no_run(tmp_path):
+    """SIGINT to a running ``forecast fit`` (as Ctrl-C sends) once it is writing: nothing remains."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "forecast.cli", "fit", "--runs-dir", str(tmp_path), "--draws", "5000", "--warmup", "5000"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(p.name.startswith(".") for p in tmp_path.iterdir()):
+        if proc.poll() is not None:
+            pytest.fail(proc.communicate()[1].decode())
+        time.sleep(0.2)
+    assert any(p.name.startswith(".") for p in tmp_path.iterdir()), "fit never started writing"
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    assert list(tmp_path.iterdir()) == []
