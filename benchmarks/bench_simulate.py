@@ -1,12 +1,14 @@
 """Throughput of the simulate kernel: JAX vs the NumPy reference, in one process.
 
 cells = paths x monthly steps x occupation groups. JAX is timed warm (a first call of the same
-shapes compiles; its time is reported separately).
+shapes compiles; its time is reported separately). Each side runs ``--repeats`` times,
+interleaved, and the medians are compared, so a busy shared machine slows both alike.
 
 Usage
 -----
     .venv/bin/python benchmarks/bench_simulate.py [--paths-jax 400000] [--paths-numpy 40000]
-        [--until 2040] [--chunk 100000] [--scenario central] [--devices N]
+        [--until 2040] [--chunk 100000] [--scenario central] [--devices N] [--dtype float64]
+        [--repeats 3]
 """
 
 from __future__ import annotations
@@ -38,12 +40,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scenario", default="central")
     ap.add_argument("--devices", type=int, default=None)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--dtype", choices=("float32", "float64"), default=None)
+    ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args(argv)
 
     import jax
 
     from forecast.automation import calibrate, load_automation_priors, load_occupations
-    from forecast.simulate import STEPS_PER_YEAR, load_scenario, run_histograms, synthetic_posterior, trend_draws
+    import statistics
+
+    from forecast.simulate import (
+        STEPS_PER_YEAR, chunk_memory_bytes, load_scenario, run_histograms, synthetic_posterior, trend_draws,
+    )
     from reference_numpy import simulate_numpy
 
     base = 2022
@@ -58,26 +66,36 @@ def main(argv: list[str] | None = None) -> int:
     def cells(paths):
         return paths * steps * n_groups
 
-    kw = dict(base_year=base, until_year=args.until, key=k_sim, chunk_size=args.chunk, devices=args.devices)
+    kw = dict(base_year=base, until_year=args.until, key=k_sim, chunk_size=args.chunk, devices=args.devices,
+              dtype=args.dtype)
     t = time.perf_counter()
     _, meta = run_histograms(trend, auto, sc, paths=min(args.chunk, args.paths_jax), **kw)
     t_compile = time.perf_counter() - t
-    t = time.perf_counter()
-    hist, meta = run_histograms(trend, auto, sc, paths=args.paths_jax, **kw)
-    t_jax = time.perf_counter() - t
-    t = time.perf_counter()
-    simulate_numpy(trend, auto, sc, paths=args.paths_numpy, base_year=base, until_year=args.until, seed=args.seed)
-    t_np = time.perf_counter() - t
+    t_jax, t_np = [], []
+    for _ in range(args.repeats):
+        t = time.perf_counter()
+        hist, meta = run_histograms(trend, auto, sc, paths=args.paths_jax, **kw)
+        t_jax.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        simulate_numpy(trend, auto, sc, paths=args.paths_numpy, base_year=base, until_year=args.until, seed=args.seed)
+        t_np.append(time.perf_counter() - t)
+    m_jax, m_np = statistics.median(t_jax), statistics.median(t_np)
 
-    r_jax, r_np = cells(args.paths_jax) / t_jax, cells(args.paths_numpy) / t_np
+    r_jax, r_np = cells(args.paths_jax) / m_jax, cells(args.paths_numpy) / m_np
+    mem = chunk_memory_bytes(meta["chunk_size"], meta["n_devices"], args.until - base, n_groups,
+                             dtype_bytes=8 if meta["dtype"] == "float64" else 4,
+                             block=meta["path_block"])
     print(f"date      {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}")
     print(f"command   {shlex.join([sys.executable, *sys.argv])}")
     print(f"host      {platform.node()} ({os.cpu_count()} CPUs), jax {jax.__version__}, x64={jax.config.jax_enable_x64}")
-    print(f"device    backend={meta['backend']} devices={meta['devices']} chunk={meta['chunk_size']}")
+    print(f"device    backend={meta['backend']} devices={meta['devices']} chunk={meta['chunk_size']} "
+          f"block={meta['path_block']} dtype={meta['dtype']} (CDF {meta['cdf_dtype']}); "
+          f"memory bound {mem / 1e6:.1f} MB/device/chunk")
     print(f"grid      {steps} monthly steps x {n_groups} groups, scenario={args.scenario}")
-    print(f"jax       {args.paths_jax} paths in {t_jax:.2f} s (first call incl. compile {t_compile:.2f} s): "
-          f"{r_jax:.3e} cells/s")
-    print(f"numpy     {args.paths_numpy} paths in {t_np:.2f} s: {r_np:.3e} cells/s")
+    print(f"jax       {args.paths_jax} paths, median {m_jax:.2f} s of {['%.2f' % v for v in t_jax]} "
+          f"(first call incl. compile {t_compile:.2f} s): {r_jax:.3e} cells/s")
+    print(f"numpy     {args.paths_numpy} paths, median {m_np:.2f} s of {['%.2f' % v for v in t_np]}: "
+          f"{r_np:.3e} cells/s")
     print(f"ratio     jax/numpy = {r_jax / r_np:.1f}x")
     return 0
 

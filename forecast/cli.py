@@ -44,13 +44,22 @@ class Region(str, Enum):
     US = "US"
 
 
+class Precision(str, Enum):
+    float32 = "float32"
+    float64 = "float64"
+
+
 class FrontierMethod(str, Enum):
     epoch_flag = "epoch_flag"
     top_n = "top_n"
 
 
 def _configure_jax(device: Device, chains: int | None = None) -> None:
-    """Set JAX's platform, precision and CPU device count before JAX initialises."""
+    """Set JAX's platform, precision and CPU device count before JAX initialises.
+
+    ``FORECAST_DISTRIBUTED=1`` joins a multi-process run via ``jax.distributed.initialize()``
+    (auto-detected under Slurm / Open MPI; see benchmarks/SCALING.md).
+    """
     if device is Device.cpu:
         os.environ["JAX_PLATFORMS"] = "cpu"
     os.environ.setdefault("JAX_ENABLE_X64", "True")
@@ -60,6 +69,8 @@ def _configure_jax(device: Device, chains: int | None = None) -> None:
     import jax
 
     jax.config.update("jax_enable_x64", True)
+    if os.environ.get("FORECAST_DISTRIBUTED") == "1":
+        jax.distributed.initialize()
     if device is Device.gpu and jax.default_backend() != "gpu":
         raise ForecastInputError(
             f"--device gpu requested but JAX found no GPU (backend '{jax.default_backend()}')",
@@ -340,6 +351,7 @@ def simulate(
     automation_file: Annotated[Path | None, typer.Option("--automation", help="Automation priors TOML.")] = None,
     region: Annotated[Region | None, typer.Option("--region", case_sensitive=False, help="Add adoption and labour outcomes for NL, EU or US.")] = None,
     lag_years: Annotated[int | None, typer.Option("--lag-years", min=0, max=10, help="Adoption lag (years).")] = None,
+    dtype: Annotated[Precision | None, typer.Option("--dtype", case_sensitive=False, help="Path-state precision; default float64 on CPU, float32 on GPU.")] = None,
     runs_dir: RunsDirOpt = Path("runs"),
     device: DeviceOpt = Device.auto,
     allow_unconverged: AllowOpt = False,
@@ -356,7 +368,7 @@ def simulate(
             simulate_run,
             run_dir, scenarios=scenario, paths=paths, until_year=until, seed=seed, chunk_size=chunk_size,
             scenarios_path=scenarios_file, automation_path=automation_file, allow_unconverged=allow_unconverged,
-            region=region.value if region else None, lag_years=lag_years,
+            region=region.value if region else None, lag_years=lag_years, dtype=dtype.value if dtype else None,
         )
     except ForecastInputError as exc:
         raise _fail(exc) from None

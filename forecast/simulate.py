@@ -9,8 +9,17 @@ Units: every level is a log10 quantity ("OOM"), every rate is OOM per year.
 
 Engine
 ------
-One jitted kernel runs a chunk of paths over monthly steps (``lax.scan`` over years, with an
-inner scan over 12 months) and all occupation groups. Each path ``p`` gets its own key
+One jitted kernel runs a chunk of paths over monthly steps and all occupation groups. On each
+device it loops over blocks of paths (:data:`PATH_BLOCK` = 1024 on CPU, so a block's per-group
+parameters stay in cache; one block on accelerators); a block runs a loop over years with an
+inner loop over 12 months and scatter-adds its yearly values straight into the integer outputs,
+so no ``paths x steps x groups`` array (nor any per-path yearly array) is ever in memory.
+Device memory per chunk is bounded by :func:`chunk_memory_bytes`: ``12 * n_local`` bytes of
+inputs plus ``block * (24 + 6 * n_groups) * dtype_bytes`` of working set plus the integer
+outputs (about 3 x 0.6 MB per simulated year), with ``n_local = chunk_size / n_devices``.
+The path state is ``dtype`` (float64 on CPU, float32 on accelerators); the normal CDF of the
+automation curves is always evaluated as a float32 ``erf`` (error < :data:`CDF_ABS_ERROR`).
+Each path ``p`` gets its own key
 ``fold_in(root_key, p)``, from which it resamples one trend draw and one automation draw, so a
 path's trajectory depends only on ``(root_key, p)``: never on the chunk size or the device count.
 Chunks are sharded over the chosen devices with :func:`jax.shard_map` (path axis), and reduced on
@@ -61,9 +70,10 @@ NO_LIMIT = 1.0e6  # stands in for "no cap" so the kernel never sees inf
 #: Paths per block on CPU: a block's per-group CDF parameters (3 x 22 x 1024 float64, 0.5 MB)
 #: stay in L2 cache over all monthly steps. Accelerators run a device's whole share as one block.
 PATH_BLOCK = 1024
-#: Bound on |erf_float32(z) - erf(z)| over all z (measured on a 2e6-point grid of [-8, 8] against
-#: float64 erf: 1.2e-7); shares, which are ceiling/2 * (1 + erf), move by less than this.
-CDF_ABS_ERROR = 2.0e-7
+#: Bound on |erf_float32(z) - erf(z)| over all z, rounding of z to float32 included (measured on a
+#: 2e6-point grid of [-8, 8] against scipy's float64 erf: 3.1e-7). Shares, ceiling/2 * (1 + erf),
+#: move by at most half of it: 2000x under the 0.001 share bins.
+CDF_ABS_ERROR = 5.0e-7
 DTYPES = ("float32", "float64")
 
 
@@ -407,7 +417,7 @@ def _erf32(arg):
 
     XLA's float64 ``erf`` runs scalar on CPU (14.7 ns/element measured against 0.32 ns in
     float32, see benchmarks/RESULTS.md) and was 55% of the kernel's time. The float32 value is
-    within :data:`CDF_ABS_ERROR` of the exact one for any argument, 5000x under the share bin
+    within :data:`CDF_ABS_ERROR` of the exact one for any argument, far under the share bin
     width, so shares and crossings move by far less than their stated error.
     """
     import jax
@@ -472,8 +482,8 @@ def chunk_memory_bytes(chunk_size: int, n_devices: int, n_years: int, n_groups: 
 
     Examples
     --------
-    >>> chunk_memory_bytes(100_000, 2, 18) < 64e6  # the CPU default: tens of MB
-    True
+    >>> round(chunk_memory_bytes(100_000, 2, 18, block=1024) / 1e6)  # CPU default: MB per device
+    37
     """
     n_local = -(-int(chunk_size) // int(n_devices))
     blk = n_local if block is None else min(int(block), n_local)
@@ -741,18 +751,34 @@ def _key_data(key):
 
 
 def select_devices(devices=None) -> tuple:
-    """Devices to shard over: ``devices`` if given (an int n = the first n local devices)."""
+    """Devices to shard over: ``devices`` if given (an int n = the first n local devices).
+
+    ``None``: all local devices, or, after ``jax.distributed.initialize`` with several processes,
+    all devices of all processes (``jax.devices()``), so each host runs its share of every chunk.
+    """
     import jax
 
     local = jax.local_devices()
     if devices is None:
-        return tuple(local)
+        return tuple(jax.devices()) if jax.process_count() > 1 else tuple(local)
     if isinstance(devices, int):
         if not 1 <= devices <= len(local):
             raise ConfigError(f"simulate: devices={devices} but {len(local)} local devices",
                               f"pass 1..{len(local)}")
         return tuple(local[:devices])
     return tuple(devices)
+
+
+def _put(value, sharding):
+    """``value`` (the same NumPy array on every process) as a global array with ``sharding``.
+
+    ``make_array_from_callback`` hands each process only its own devices' slices, which also
+    works when the mesh spans several processes (multi-host), where ``device_put`` cannot.
+    """
+    import jax
+
+    value = np.asarray(value)
+    return jax.make_array_from_callback(value.shape, sharding, lambda index: value[index])
 
 
 # --------------------------------------------------------------------------------------------
@@ -804,32 +830,36 @@ def run_histograms(trend: TrendDraws, automation: AutomationPosterior, scenario:
                                  dtype_name, block, n_groups)
     count_dtype = jnp.int64 if jax.config.jax_enable_x64 else jnp.int32
     dtype = jnp.dtype(dtype_name)
-    key_data = _key_data(key)
+    key_data = np.asarray(jax.device_get(_key_data(key)))
     rep = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec())
-    tr = jax.device_put(jax.tree.map(lambda a: jnp.asarray(a, dtype), trend), rep)
-    ap = jax.device_put(jax.tree.map(lambda a: jnp.asarray(a, dtype), automation.params), rep)
-    weight = jax.device_put(jnp.asarray(automation.employment_weight, dtype), rep)
-    sc = jax.device_put(jax.tree.map(lambda a: jnp.asarray(a, dtype), scenario), rep)
-    key_data = jax.device_put(key_data, rep)
+
+    def put_rep(tree):
+        return jax.tree.map(lambda a: _put(np.asarray(a, dtype), rep), tree)
+
+    tr, ap, weight, sc = put_rep(trend), put_rep(automation.params), put_rep(automation.employment_weight), \
+        put_rep(scenario)
+    key_arg = _put(key_data, rep)
     paths_sharding = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("paths"))
     extra = ()
     if macro is not None:
         mk = MacroKernelInputs(macro.draws, macro.employment_weight, macro.wage_bill_weight, macro.tier_weight)
-        extra = (jax.device_put(jax.tree.map(lambda a: jnp.asarray(a, dtype), mk), rep),)
+        extra = (put_rep(mk),)
     total = None
     # The macro layer has matrix products; in float32 on a GPU they must not drop to tf32/bf16.
     with jax.default_matmul_precision("highest"):
         for start in range(0, paths, chunk):
             idx = np.arange(start, start + chunk, dtype=np.int64)
             valid = (idx < paths).astype(np.int64 if count_dtype == jnp.int64 else np.int32)
-            out = runner(jax.device_put(idx.astype(np.uint32), paths_sharding),
-                         jax.device_put(valid, paths_sharding), key_data, tr, ap, weight, sc, *extra)
+            out = runner(_put(idx.astype(np.uint32), paths_sharding), _put(valid, paths_sharding), key_arg,
+                         tr, ap, weight, sc, *extra)
             total = out if total is None else jax.tree.map(jnp.add, total, out)
-    hist = jax.tree.map(np.asarray, total)
+    # outputs are replicated (psum), so every process holds the whole sum on its first device
+    hist = jax.tree.map(lambda a: np.asarray(a.addressable_data(0)), total)
     meta = {
         "backend": jax.default_backend(),
         "devices": [str(d) for d in devs],
         "n_devices": n_dev,
+        "n_processes": int(jax.process_count()),
         "chunk_size": chunk,
         "n_chunks": int(math.ceil(paths / chunk)),
         "dtype": dtype_name,
@@ -838,7 +868,7 @@ def run_histograms(trend: TrendDraws, automation: AutomationPosterior, scenario:
         "jax_version": jax.__version__,
         "x64": bool(jax.config.jax_enable_x64),
         "threefry_partitionable": bool(jax.config.jax_threefry_partitionable),
-        "key_data": [int(v) for v in np.asarray(jax.device_get(key_data)).ravel()],
+        "key_data": [int(v) for v in key_data.ravel()],
     }
     return hist, meta
 

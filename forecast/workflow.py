@@ -262,6 +262,7 @@ def simulate_run(
     base_year: int = 2022,
     region: str | None = None,
     lag_years: int | None = None,
+    dtype: str | None = None,
     progress=None,
 ) -> SimulateResult:
     """Carry a fitted posterior through the Monte Carlo engine for one or more scenarios.
@@ -289,6 +290,11 @@ def simulate_run(
         to Eurostat; occupation weights are US/BLS for every region, as the outputs say).
     lag_years
         Adoption lag for realised automation (default from ``priors/macro.toml``).
+    dtype
+        ``"float32"`` or ``"float64"`` path state; default float64 on CPU, float32 on GPU.
+
+    Under ``jax.distributed`` (several processes), every process simulates its share of the
+    paths and only process 0 writes the outputs.
     """
     import shutil
 
@@ -336,8 +342,11 @@ def simulate_run(
         say(f"simulating {scenario.name}: {paths:,} paths to {until_year}")
         result = sim_mod.simulate(
             dt, scenario, automation, paths=paths, until_year=until_year, key=jax.random.fold_in(root, 1),
-            chunk_size=chunk_size, base_year=base_year, macro=macro,
+            chunk_size=chunk_size, base_year=base_year, macro=macro, dtype=dtype,
         )
+        if jax.process_index() != 0:
+            results[scenario.name] = result
+            continue
         target = Path(run_dir) / "simulations" / scenario.name
         target.parent.mkdir(exist_ok=True)
         aside = target.with_name(f".{scenario.name}.old")
