@@ -15,9 +15,8 @@ fitted to the same truncated data, with the classical Student-t prediction inter
 (``n - 2`` degrees of freedom, scale ``s sqrt(1 + 1/n + (x0 - xbar)^2 / Sxx)``); its CRPS,
 log score and PIT are closed forms.
 
-Series that are empty at an origin (the cloud-price series before 2017, ECI before 2023) are
-given one placeholder row whose likelihood is masked out, so their parameters keep their
-prior, exactly as if the series were absent (the model's plates need a positive size).
+Series that are empty at an origin (the cloud-price series before 2017, ECI before 2023) add
+nothing to the likelihood (the model skips them), so their parameters keep their prior.
 """
 
 from __future__ import annotations
@@ -30,14 +29,13 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
-import numpyro
 import pandas as pd
 import xarray as xr
 from jax import Array
 from numpyro.handlers import seed, substitute, trace
 from scipy import stats
 
-from forecast.model import REF_YEAR, DomainSeries, ModelData, TrendSeries, model_data, trend_model
+from forecast.model import REF_YEAR, ModelData, model_data, trend_model
 from forecast.priors import PriorSet
 from forecast.scoring import coverage_region, crps_ensemble, crps_student_t, log_score_mixture, log_score_student_t
 
@@ -124,44 +122,6 @@ def posterior_samples(dt: xr.DataTree) -> dict[str, Array]:
         arr = da.transpose("chain", "draw", *extra).values
         out[k] = jnp.asarray(arr.reshape(-1, *arr.shape[2:]))
     return out
-
-
-def _mask_sites(model: Callable, names: Iterable[str]) -> Callable:
-    """The model with the likelihood of the named ``obs_*`` sites masked out."""
-    names = set(names)
-
-    class _Mask(numpyro.primitives.Messenger):
-        def process_message(self, msg):
-            if msg["type"] == "sample" and msg["name"] in names:
-                msg["fn"] = msg["fn"].mask(False)
-
-    def masked(data, priors, forecast_t=None):
-        with _Mask():
-            model(data, priors, forecast_t)
-
-    return masked
-
-
-def fill_empty(data: ModelData) -> tuple[ModelData, list[str]]:
-    """Give empty series one placeholder row; return the ``obs_*`` sites to mask.
-
-    Parameters
-    ----------
-    data
-        Model arrays, possibly with zero-length series.
-
-    Returns
-    -------
-    (ModelData, list of str)
-    """
-    filled, masked = [], []
-    for name, s in zip(data._fields, data, strict=True):
-        if s.t.shape[0] == 0:
-            zero = jnp.zeros(1)
-            s = TrendSeries(zero, zero) if isinstance(s, TrendSeries) else DomainSeries(zero, zero, zero)
-            masked.append(f"obs_{name}")
-        filled.append(s)
-    return ModelData(*filled), masked
 
 
 def predictive_components(
@@ -273,11 +233,7 @@ def predict(
         raise ValueError(f"unknown series {unknown}; choose from {list(TARGETS)}")
     years = decimal_year(dates)
     ref_year = float(dt_posterior.attrs.get("ref_year", REF_YEAR))
-    data, masked = fill_empty(data)
-    model = _mask_sites(trend_model, masked) if masked else trend_model
-    comps = predictive_components(
-        posterior_samples(dt_posterior), data, priors, years - ref_year, key=key, model=model
-    )
+    comps = predictive_components(posterior_samples(dt_posterior), data, priors, years - ref_year, key=key)
     units = {"compute": "log10 FLOP", "spending": "log10 USD (2023)", "hardware_release": "log10 FLOP/s per USD"}
     labels = [np.datetime_as_string(np.datetime64(pd.Timestamp(d), "D")) if not isinstance(d, int | float) else f"{d:g}"
               for d in np.atleast_1d(np.asarray(dates, dtype=object))]
@@ -472,10 +428,9 @@ def backtest(
         k_fit, k_comp, k_ens = (jax.random.fold_in(jax.random.fold_in(key, int(origin)), i) for i in range(3))
         cut = truncate(frames, float(origin))
         data, scaling = model_data(cut)
-        data, masked = fill_empty(data)
-        model = _mask_sites(trend_model, masked) if masked else trend_model
-        say(f"origin {origin}: fitting on {sum(cut.meta['rows'].values())} rows (empty: {masked or 'none'})")
-        mcmc = run_nuts(data, priors, sampler, key=k_fit, model=model)
+        empty = [name for name, series in zip(data._fields, data, strict=True) if series.t.shape[0] == 0]
+        say(f"origin {origin}: fitting on {sum(cut.meta['rows'].values())} rows (empty: {empty or 'none'})")
+        mcmc = run_nuts(data, priors, sampler, key=k_fit)
         dt = to_datatree(mcmc, data, priors, key=k_fit, posterior_predictive=False)
         gate = check_convergence(dt, max_tree_depth=sampler.max_tree_depth)
         samples = posterior_samples(dt)
@@ -500,7 +455,7 @@ def backtest(
         if not targets:
             continue
         all_years = np.concatenate([d["year"].to_numpy() for _, _, d in targets])
-        comps = predictive_components(samples, data, priors, all_years - scaling.ref_year, key=k_comp, model=model)
+        comps = predictive_components(samples, data, priors, all_years - scaling.ref_year, key=k_comp)
         rng = np.random.default_rng(np.asarray(jax.random.key_data(k_ens)).ravel())
         offset = 0
         for h, s, d in targets:

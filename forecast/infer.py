@@ -14,6 +14,7 @@ from typing import Literal
 import arviz as az
 import jax
 import numpy as np
+import pandas as pd
 import xarray as xr
 from jax import Array
 from numpyro.infer import MCMC, NUTS, Predictive, init_to_median
@@ -188,9 +189,8 @@ class ConvergenceGate:
     max_treedepth_share: float = 0.01
 
 
-def convergence_table(dt: xr.DataTree, var_names=GATED_VARS) -> "pd.DataFrame":  # noqa: F821
+def convergence_table(dt: xr.DataTree, var_names=GATED_VARS) -> pd.DataFrame:
     """Per-quantity R-hat (max of rank and folded), bulk and tail ESS, mean, sd and 90% interval."""
-    import pandas as pd
 
     post = dt["posterior"].to_dataset()[[v for v in var_names if v in dt["posterior"]]]
     rhat_rank = az.rhat(post, method="rank")
@@ -236,7 +236,7 @@ def convergence_table(dt: xr.DataTree, var_names=GATED_VARS) -> "pd.DataFrame": 
 class GateResult:
     """Outcome of the convergence gate: the table, sampler counts and the list of failures."""
 
-    table: "pd.DataFrame"  # noqa: F821
+    table: pd.DataFrame
     divergences: int
     treedepth_share: float
     bfmi: list[float]

@@ -976,8 +976,6 @@ def _assemble_macro(dt, hist, macro, *, paths, base_year, until_year):
         CHANNELS, EFFECT_BIN_LOW, EFFECT_BIN_WIDTH, MACRO_SHARES, SUM_SCALE, WEIGHTS_NOTE, effect_from_bin_space,
     )
 
-    years = np.arange(base_year, until_year + 1)
-    q = list(QUANTILES)
     nc = len(CHANNELS)
     share_q = histogram_quantiles(hist["macro_share_hist"], 0.0, SHARE_BIN_WIDTH)  # (year, 5, q)
     eff_q = effect_from_bin_space(histogram_quantiles(hist["macro_effect_hist"], EFFECT_BIN_LOW, EFFECT_BIN_WIDTH))

@@ -12,7 +12,6 @@ from forecast.backtest import (
     TARGETS,
     backtest,
     decimal_year,
-    fill_empty,
     ols_predictive,
     plot_backtest,
     predict,
@@ -80,14 +79,6 @@ def test_ols_predictive_is_the_textbook_interval():
     ref = np.sqrt(s**2 * (1 + 1 / 30) + (np.array([2021.0, 2023.0]) - x.mean()) ** 2 * fit.stderr**2)
     np.testing.assert_allclose(scale, ref, rtol=1e-10)
     assert df == 28
-
-
-def test_fill_empty_masks_only_empty_series():
-    d = design()
-    empty = d._replace(eci=d.eci._replace(t=d.eci.t[:0], x=d.eci.x[:0], y=d.eci.y[:0]))
-    filled, masked = fill_empty(empty)
-    assert masked == ["obs_eci"] and filled.eci.t.shape == (1,)
-    assert fill_empty(d)[1] == []
 
 
 def test_small_real_backtest(tmp_path):

@@ -31,6 +31,17 @@ def test_prior_predictive_identity_and_units(priors):
     assert draws["obs_eci"].shape == (200, data.eci.t.shape[0])
 
 
+def test_empty_series_add_no_likelihood(priors):
+    """An as-of fit before a series starts (ECI before 2023) simply has no site for it."""
+    from numpyro.handlers import seed, trace
+
+    d = design()
+    empty = d._replace(eci=d.eci._replace(t=d.eci.t[:0], x=d.eci.x[:0], y=d.eci.y[:0]))
+    sites = trace(seed(trend_model, 0)).get_trace(empty, priors)
+    assert "obs_eci" not in sites and "obs_compute" in sites
+    assert "obs_eci" in trace(seed(trend_model, 0)).get_trace(d, priors)
+
+
 def test_forecast_sites_follow_the_trend(priors):
     data = design()
     t = jnp.array([0.0, 5.0])

@@ -17,7 +17,6 @@ from forecast.simulate import (
     SHARE_BIN_WIDTH,
     load_scenario,
     load_scenarios,
-    resolve_scenario,
     run_histograms,
     seeds_table,
     simulate,
