@@ -40,10 +40,11 @@ from pydantic import Field, field_validator
 from forecast.automation import BetaPrior, HalfNormalPrior, InferenceSpec, NormalPrior
 from forecast.config import StrictModel, load_validated
 from forecast.errors import ConfigError, DataError, did_you_mean
+from forecast.priors import PRIORS_DIR
 
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 DEFAULT_ADOPTION = PACKAGE_DATA / "adoption.csv"
-DEFAULT_PRIORS = Path(__file__).resolve().parents[1] / "priors" / "adoption.toml"
+DEFAULT_PRIORS = PRIORS_DIR / "adoption.toml"
 
 EU_GEO = "EU27_2020"
 INDICATOR = "E_AI_TANY"

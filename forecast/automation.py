@@ -31,10 +31,11 @@ from pydantic import Field, model_validator
 
 from forecast.config import StrictModel, load_validated
 from forecast.errors import ConfigError, DataError
+from forecast.priors import PRIORS_DIR
 
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 DEFAULT_OCCUPATIONS = PACKAGE_DATA / "occupations.csv"
-DEFAULT_PRIORS = Path(__file__).resolve().parents[1] / "priors" / "automation.toml"
+DEFAULT_PRIORS = PRIORS_DIR / "automation.toml"
 
 #: SOC major groups whose tasks are mostly physical (building/grounds, farming, construction,
 #: installation/repair, production, transportation). They get their own threshold prior.

@@ -253,13 +253,13 @@ def run(
     """The main job: fit -> diagnose -> simulate the scenarios -> published-figures table -> report.html."""
     try:
         result = _fit(data, priors, chains, draws, warmup, seed, runs_dir, None, FrontierMethod.epoch_flag, device, True)
-        from forecast.workflow import DEFAULT_SCENARIOS, diagnose_run, load_posterior, simulate_run
+        from forecast.workflow import MAIN_SCENARIOS, diagnose_run, simulate_run
 
         with _spinner() as progress:
             task = progress.add_task("diagnostics and plots", total=None)
             diag = diagnose_run(result.run_dir, plots=True)
             sim = simulate_run(
-                result.run_dir, scenarios=DEFAULT_SCENARIOS, paths=paths, until_year=until, seed=seed,
+                result.run_dir, scenarios=MAIN_SCENARIOS, paths=paths, until_year=until, seed=seed,
                 scenarios_path=scenarios_file, allow_unconverged=True, region=region.value,
                 progress=lambda phase: progress.update(task, description=phase),
             )
@@ -267,7 +267,7 @@ def run(
             from forecast.report import build_report, screenshot
             from forecast.simulate import macro_table, seeds_table
 
-            post = load_posterior(result.run_dir)
+            post = sim.posterior
             seeds_df = seeds_table(post, sim.results, sim.automation)
             seeds_df.to_csv(result.run_dir / "seeds.csv", index=False)
             gate = {

@@ -66,8 +66,9 @@ from pydantic import Field
 from forecast.automation import BetaPrior
 from forecast.config import StrictModel, file_sha256, load_validated
 from forecast.errors import ConfigError, DataError, did_you_mean
+from forecast.priors import PRIORS_DIR
 
-DEFAULT_PRIORS = Path(__file__).resolve().parents[1] / "priors" / "macro.toml"
+DEFAULT_PRIORS = PRIORS_DIR / "macro.toml"
 REGIONS = ("NL", "EU", "US")
 WAGE_TIERS = ("low", "middle", "high")
 WAGE_COLUMNS = ("a_mean_wage", "h_mean_wage", "emp_share_low_wage", "emp_share_middle_wage", "emp_share_high_wage")

@@ -50,8 +50,9 @@ from pydantic import Field, field_validator, model_validator
 from forecast.automation import AutomationParams, AutomationPosterior, share_change_by_task_type, task_share
 from forecast.config import StrictModel, file_sha256, load_validated
 from forecast.errors import ConfigError, DataError, did_you_mean
+from forecast.priors import PRIORS_DIR
 
-DEFAULT_SCENARIOS = Path(__file__).resolve().parents[1] / "priors" / "scenarios.toml"
+DEFAULT_SCENARIOS = PRIORS_DIR / "scenarios.toml"
 COMPONENTS = ("compute", "spending", "hardware", "algorithmic")
 #: Series whose yearly quantiles are reported as log10 factors vs the base year, plus the
 #: absolute log10 effective FLOP.

@@ -222,7 +222,7 @@ def dumps(obj) -> str:
 
 
 #: Scenarios the main job and ``forecast seeds`` simulate.
-DEFAULT_SCENARIOS = ("trend", "conservative", "central", "explosive")
+MAIN_SCENARIOS = ("trend", "conservative", "central", "explosive")
 
 
 @dataclass(frozen=True)
@@ -232,6 +232,7 @@ class SimulateResult:
     results: dict
     out_dirs: dict
     automation: object
+    posterior: object
 
 
 def _check_fit_run(run_dir: Path, allow_unconverged: bool) -> dict:
@@ -365,7 +366,7 @@ def simulate_run(
         target.with_name(f"{scenario.name}.new").rename(target)
         shutil.rmtree(aside, ignore_errors=True)
         results[scenario.name], out_dirs[scenario.name] = result, target
-    return SimulateResult(results, out_dirs, automation)
+    return SimulateResult(results, out_dirs, automation, dt)
 
 
 def seeds_run(run_dir: Path, *, paths: int, seed: int, chunk_size: int = 100_000, allow_unconverged: bool = False, progress=None):
@@ -376,12 +377,12 @@ def seeds_run(run_dir: Path, *, paths: int, seed: int, chunk_size: int = 100_000
     (pandas.DataFrame, SimulateResult)
     """
     sim = simulate_run(
-        run_dir, scenarios=DEFAULT_SCENARIOS, paths=paths, until_year=2030, seed=seed, chunk_size=chunk_size,
+        run_dir, scenarios=MAIN_SCENARIOS, paths=paths, until_year=2030, seed=seed, chunk_size=chunk_size,
         allow_unconverged=allow_unconverged, progress=progress,
     )
     from forecast import simulate as sim_mod
 
-    table = sim_mod.seeds_table(load_posterior(run_dir), sim.results, sim.automation)
+    table = sim_mod.seeds_table(sim.posterior, sim.results, sim.automation)
     tmp = Path(run_dir) / ".seeds.csv.tmp"
     table.to_csv(tmp, index=False)
     tmp.replace(Path(run_dir) / "seeds.csv")
