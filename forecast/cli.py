@@ -14,11 +14,46 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
 from forecast.errors import EXIT_INPUT, EXIT_UNCONVERGED, ForecastInputError
 
+class _OneLineErrors(TyperGroup):
+    """Report click's usage errors (unknown option, bad value) as one ``error: ...; fix: ...`` line.
+
+    Typer's default draws a multi-line rich box; a one-line message is what scripts, logs and
+    our own input errors use.
+    """
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except typer.TyperException as exc:  # click's ClickException family (typer vendors click)
+            if not standalone_mode:
+                raise
+            if type(exc).__name__ == "NoArgsIsHelpError":  # the help text is already on screen
+                sys.exit(exc.exit_code)
+            ctx = getattr(exc, "ctx", None)
+            path = ctx.command_path if ctx is not None else "forecast"
+            message = " ".join(exc.format_message().split()).rstrip(".").replace("Value error, ", "")
+            err_console.print(f"[bold red]error:[/] {escape(message)} -> fix: see '{escape(path)} --help'",
+                              highlight=False, soft_wrap=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            if not standalone_mode:
+                raise
+            err_console.print("[bold red]error:[/] aborted", highlight=False)
+            sys.exit(1)
+        if not standalone_mode:
+            return rv
+        # Outside standalone mode typer returns the exit code of a ``typer.Exit`` instead of exiting.
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
 app = typer.Typer(
+    cls=_OneLineErrors,
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     help="Bayesian forecaster of AI compute trends and their consequences for work.",
@@ -562,12 +597,21 @@ def backtest(
         )
     except ForecastInputError as exc:
         raise _fail(exc) from None
-    summary = result.summary(by=("series",)).reset_index()
-    table = Table(title="Backtest (pooled over origins and horizons)")
-    for col in summary.columns:
-        table.add_column(str(col))
-    for _, row in summary.iterrows():
-        table.add_row(*(f"{v:.3g}" if isinstance(v, float) else str(v) for v in row))
+    summary = result.summary(by=("series",))
+    table = Table(title="Backtest, pooled over origins and horizons",
+                  caption="cov50/cov90: coverage of 50%/90% intervals; ratio: model CRPS / OLS CRPS")
+    for col in ("series", "method", "n", "cov50", "cov90", "CRPS", "log sc.", "ratio"):
+        table.add_column(col, justify="left" if col in ("series", "method") else "right",
+                         min_width=len("hardware_release") if col == "series" else None)
+    for row in summary.itertuples(index=False):
+        for method in ("model", "ols"):
+            table.add_row(
+                row.series if method == "model" else "", method, str(getattr(row, f"n_{method}")),
+                f"{getattr(row, f'cov50_{method}'):.2f}", f"{getattr(row, f'cov90_{method}'):.2f}",
+                f"{getattr(row, f'crps_{method}'):.3f}", f"{getattr(row, f'logs_{method}'):.2f}",
+                f"{row.crps_ratio:.3f}" if method == "model" else "",
+                end_section=method == "ols",
+            )
     console.print(table)
     console.print(f"outputs: {out}")
 

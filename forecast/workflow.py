@@ -475,8 +475,8 @@ def backtest_run(
         result = backtest(data_path, origins, horizons, key=jax.random.key(seed), priors_path=priors_path,
                           sampler=sampler, progress=progress)
         result.scores.to_csv(stage / "scores.csv", index=False)
-        result.summary(by=("series",)).to_csv(stage / "summary_series.csv")
-        result.summary(by=("series", "horizon")).to_csv(stage / "summary_series_horizon.csv")
+        result.summary(by=("series",)).to_csv(stage / "summary_series.csv", index=False)
+        result.summary(by=("series", "horizon")).to_csv(stage / "summary_series_horizon.csv", index=False)
         plot_backtest(result, stage / "backtest.png")
         write_json(stage / MANIFEST, finish_manifest(manifest, "FINISHED"))
     return result, Path(runs_dir) / run_id

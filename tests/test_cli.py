@@ -40,12 +40,9 @@ def snapshot(root: Path) -> set[str]:
 def assert_clean_failure(res, before: set[str], root: Path, expect: str | None = None):
     assert res.exit_code == EXIT_INPUT, res.output
     lines = [ln for ln in res.output.splitlines() if ln.strip()]
-    errors = [ln for ln in lines if "error" in ln.lower()]
-    assert errors, res.output
-    message = errors[-1]
-    # one line: names the problem and (for our own errors) the fix
-    if message.startswith("error:"):
-        assert "fix:" in message, message
+    # exactly one line, naming the problem and the fix (ours and click's usage errors alike)
+    assert len(lines) == 1, res.output
+    assert lines[0].startswith("error: ") and " -> fix: " in lines[0], res.output
     if expect:
         assert expect in res.output, res.output
     assert snapshot(root) == before, "bad input left files behind"
@@ -215,6 +212,10 @@ BAD_ARGS = {
     "backtest_reversed_origins": (["backtest", "--origins", "2020:2019", "--runs-dir", "{runs}"], "end before start"),
     "backtest_origin_1990": (["backtest", "--origins", "1990:1995", "--runs-dir", "{runs}"], "2012..2025"),
     "backtest_bad_horizons": (["backtest", "--horizons", "one", "--runs-dir", "{runs}"], "not a range"),
+    "unknown_option": (["backtest", "--run-id", "x", "--runs-dir", "{runs}"], "--run-id"),
+    "unknown_command": (["simulte", "{run}"], "simulte"),
+    "missing_argument": (["simulate"], "Missing argument 'run'"),
+    "device_tpu": (["fit", "--device", "tpu", "--runs-dir", "{runs}"], "'tpu'"),
 }
 
 
