@@ -68,6 +68,9 @@ def pymc_trend_model(data, priors):
     with pm.Model() as m:
         g_spending = prior("growth_spending")
         g_hardware = prior("growth_hardware")
+        hw_sd = prior("hardware_source_sd")
+        hardware_z = pm.Normal("hardware_z", 0.0, 1.0, shape=2)
+        g_source = g_hardware + hw_sd * hardware_z
         gap = prior("identity_gap")
         g_algo = prior("growth_algorithmic")
         algo_sd = prior("algorithmic_domain_sd")
@@ -93,9 +96,9 @@ def pymc_trend_model(data, priors):
         t = {name: np.asarray(getattr(data, name).t) for name in SERIES}
         student("compute", level_compute + g_compute * t["compute"], noise[0], data.compute.y)
         student("spending", level_spending + g_spending * t["spending"], noise[1], data.spending.y)
-        student("hardware_release", level_release + g_hardware * t["hardware_release"], noise[2],
+        student("hardware_release", level_release + g_source[0] * t["hardware_release"], noise[2],
                 data.hardware_release.y)
-        student("hardware_cloud", level_cloud + g_hardware * t["hardware_cloud"], noise[3], data.hardware_cloud.y)
+        student("hardware_cloud", level_cloud + g_source[1] * t["hardware_cloud"], noise[3], data.hardware_cloud.y)
         for i, name in enumerate(DOMAINS):
             d = getattr(data, name)
             mean = perf_intercept[i] + perf_slope[i] * (np.asarray(d.x) + g_domain[i] * np.asarray(d.t))

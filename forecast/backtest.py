@@ -35,7 +35,7 @@ from jax import Array
 from numpyro.handlers import seed, substitute, trace
 from scipy import stats
 
-from forecast.model import REF_YEAR, ModelData, model_data, trend_model
+from forecast.model import LATENT_SITES, REF_YEAR, ModelData, model_data, trend_model
 from forecast.priors import PriorSet
 from forecast.scoring import coverage_region, crps_ensemble, crps_student_t, log_score_mixture, log_score_student_t
 
@@ -58,22 +58,7 @@ TARGETS: dict[str, str] = {
 }
 
 #: Latent sites of the trend model (what a posterior must hold to drive the predictive).
-LATENT = (
-    "growth_spending",
-    "growth_hardware",
-    "identity_gap",
-    "growth_algorithmic",
-    "algorithmic_domain_sd",
-    "domain_z",
-    "perf_intercept",
-    "perf_slope",
-    "noise",
-    "student_df",
-    "level_compute",
-    "level_spending",
-    "level_hardware_release",
-    "level_hardware_cloud",
-)
+LATENT = LATENT_SITES
 
 
 # ---------------------------------------------------------------------------------------------

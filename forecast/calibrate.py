@@ -54,7 +54,7 @@ from numpyro.infer.util import initialize_model, log_likelihood
 from numpyro.util import fori_collect
 from scipy import stats
 
-from forecast.model import REF_YEAR, ModelData, model_data, trend_model, without_observations
+from forecast.model import LATENT_SITES, REF_YEAR, ModelData, model_data, trend_model, without_observations
 from forecast.priors import PriorSet
 
 __all__ = [
@@ -96,6 +96,9 @@ def quantity_names(forecast_year: float = 2030.0) -> tuple[str, ...]:
         "algorithmic_domain_sd",
         "growth_domain_imagenet",
         "growth_domain_eci",
+        "hardware_source_sd",
+        "growth_hardware_release",
+        "growth_hardware_cloud",
         *(f"noise_{s}" for s in _NOISE),
         "student_df",
         *_LEVELS,
@@ -368,6 +371,9 @@ def _quantities(samples: dict, forecast_t: float) -> dict[str, Array]:
     out["algorithmic_domain_sd"] = samples["algorithmic_domain_sd"]
     out["growth_domain_imagenet"] = samples["growth_domain"][..., 0]
     out["growth_domain_eci"] = samples["growth_domain"][..., 1]
+    out["hardware_source_sd"] = samples["hardware_source_sd"]
+    out["growth_hardware_release"] = samples["growth_hardware_source"][..., 0]
+    out["growth_hardware_cloud"] = samples["growth_hardware_source"][..., 1]
     out |= {f"noise_{s}": samples["noise"][..., i] for i, s in enumerate(_NOISE)}
     out["student_df"] = samples["student_df"]
     out |= {name: samples[name] for name in _LEVELS}
@@ -380,19 +386,7 @@ def _total_log_lik(model: Callable, samples: dict, data: ModelData, priors: Prio
     return sum(v.reshape(v.shape[0], -1).sum(axis=1) for v in ll.values())
 
 
-_LATENT = (
-    "growth_spending",
-    "growth_hardware",
-    "identity_gap",
-    "growth_algorithmic",
-    "algorithmic_domain_sd",
-    "domain_z",
-    "perf_intercept",
-    "perf_slope",
-    "noise",
-    "student_df",
-    *_LEVELS,
-)
+_LATENT = LATENT_SITES
 
 
 # ---------------------------------------------------------------------------------------------
@@ -455,7 +449,7 @@ def _make_prior_fitter(fit_model, priors, cfg, forecast_t, data_template):
     def one(key, data):
         k_prior, k_pred = jax.random.split(key)
         draws = Predictive(fit_model, num_samples=cfg.num_ranks)(k_prior, without_observations(data), priors)
-        samples = {k: draws[k] for k in (*_LATENT, "growth", "growth_domain")}
+        samples = {k: draws[k] for k in (*_LATENT, "growth", "growth_domain", "growth_hardware_source")}
         zero = jnp.zeros((), dtype=int)
         return _posterior_quantities(fit_model, samples, data, priors, k_pred, forecast_t), {
             "divergences": zero,

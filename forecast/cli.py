@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -232,14 +233,16 @@ def diagnose(
         result = diagnose_run(run_dir, plots=plots)
     except ForecastInputError as exc:
         raise _fail(exc) from None
-    table = Table(title=f"Convergence: {run_dir.name}")
-    for col in ("quantity", "median", "90% interval", "R-hat", "ESS bulk", "ESS tail"):
-        table.add_column(col, justify="left" if col == "quantity" else "right")
+    # A light box keeps the widest label (growth_hardware_source[release]) and five numbers on 80 columns.
+    table = Table(title=f"Convergence: {run_dir.name} (R-hat: max of rank and folded; ESS: bulk, tail)",
+                  box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for col in ("quantity", "median", "90% interval", "R-hat", "bulk", "tail"):
+        table.add_column(col, justify="left" if col == "quantity" else "right", no_wrap=True)
     for name, row in result.table.iterrows():
         table.add_row(
-            name,
-            f"{row['median']:.4g}",
-            f"{row['q05']:.4g} – {row['q95']:.4g}",
+            escape(name),  # labels like noise[compute] are not rich markup
+            f"{row['median']:.3g}",
+            f"{row['q05']:.3g}–{row['q95']:.3g}",
             f"{row['rhat']:.3f}",
             f"{row['ess_bulk']:.0f}",
             f"{row['ess_tail']:.0f}",
@@ -423,7 +426,7 @@ def _print_macro(result) -> None:
     for col in last.columns:
         out.add_column(str(col))
     for _, row in last.iterrows():
-        out.add_row(*(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row))
+        out.add_row(*(f"{v:.4g}" if isinstance(v, float) else escape(str(v)) for v in row))
     console.print(out)
     note = result.attrs.get("macro_occupation_weights")
     if note:
@@ -518,7 +521,7 @@ def runs_compare(
     for col in table.columns:
         out.add_column(str(col), justify="left" if col == "quantity" else "right")
     for _, row in table.iterrows():
-        out.add_row(*(f"{v:.3g}" if isinstance(v, float) else str(v) for v in row))
+        out.add_row(*(f"{v:.3g}" if isinstance(v, float) else escape(str(v)) for v in row))
     console.print(out)
 
 
@@ -640,7 +643,7 @@ def predict(
     for col in shown:
         out_table.add_column(col, justify="left" if col in ("date", "series", "unit") else "right")
     for _, row in table[shown].iterrows():
-        out_table.add_row(*(f"{v:.2f}" if isinstance(v, float) else str(v) for v in row))
+        out_table.add_row(*(f"{v:.2f}" if isinstance(v, float) else escape(str(v)) for v in row))
     console.print(out_table)
     if out is not None:
         table.to_csv(out, index=False)

@@ -41,6 +41,8 @@ GATED_VARS = (
     "identity_gap",
     "growth_domain",
     "algorithmic_domain_sd",
+    "growth_hardware_source",
+    "hardware_source_sd",
     "level_compute",
     "level_spending",
     "level_hardware_release",

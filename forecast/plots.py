@@ -32,7 +32,7 @@ import numpy as np  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 #: The quantities analysts read first.
-KEY_VARS = ["growth", "identity_gap", "growth_domain", "noise", "student_df"]
+KEY_VARS = ["growth", "identity_gap", "growth_domain", "growth_hardware_source", "noise", "student_df"]
 
 #: Published doubling times (months) the fitted ones are compared with.
 PUBLISHED_DOUBLING_MONTHS = {"algorithmic": 9.0, "hardware": 30.0, "spending": 7.0}

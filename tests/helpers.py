@@ -17,6 +17,8 @@ from forecast.model import DOMAINS, ModelData, model_data, trend_model, without_
 TRUTH = {
     "growth_spending": 12 * np.log10(2) / 7,
     "growth_hardware": 12 * np.log10(2) / 30,
+    "hardware_source_sd": 0.03,
+    "hardware_z": np.array([-0.8, 0.8]),
     "identity_gap": 0.05,
     "growth_algorithmic": 12 * np.log10(2) / 9,
     "algorithmic_domain_sd": 0.05,

@@ -17,7 +17,7 @@ from forecast.backtest import (
     predict,
 )
 from forecast.infer import SamplerConfig
-from forecast.model import REQUIRED_PRIORS
+from forecast.model import DIMS, REQUIRED_PRIORS
 from forecast.priors import load_priors
 from tests.helpers import TRUTH, design
 
@@ -29,12 +29,11 @@ def priors():
 
 def _point_posterior(draws=8):
     """A posterior DataTree whose every draw is the known truth."""
-    dims = {"domain_z": ["domain"], "perf_intercept": ["domain"], "perf_slope": ["domain"], "noise": ["series"]}
     data_vars = {}
     for k in LATENT:
         v = np.asarray(TRUTH[k], dtype=float)
         arr = np.broadcast_to(v, (1, draws, *v.shape)).copy()
-        data_vars[k] = (["chain", "draw", *dims.get(k, [])], arr)
+        data_vars[k] = (["chain", "draw", *DIMS.get(k, [])], arr)
     dt = xr.DataTree.from_dict({"posterior": xr.Dataset(data_vars)})
     dt.attrs["ref_year"] = 2020.0
     return dt
