@@ -6,11 +6,14 @@ included and excluded. Both fit the packaged extract (``forecast.data.load_data(
 ``forecast.model.model_data``) with the priors of ``priors/trends.toml`` and the same Student-t
 likelihoods, 4 chains x 1000 warm-up x 1000 draws, target acceptance 0.98 (our default).
 
-Compile time: NumPyro traces and compiles for every new ``MCMC`` object; the time of a 1 warm-up
-/ 1 draw run (after one such run that absorbs the process's start-up) estimates it and is
-subtracted. PyMC reports its own sampling time
-(``sampling_time``, after model compilation and initialisation). PyMC's C cache persists on
-disk (``~/.pytensor``), so its compile time is smaller on a second run of this script.
+Compile time: NumPyro traces and compiles for every new ``MCMC`` object. This script points
+JAX's persistent compilation cache at a fresh temporary directory, so the first NumPyro run is
+cold (compile + sampling) and a second run with another key finds its programs in the cache
+(trace + sampling): that second run is the "excl. compile" time, as a user's second fit sees it.
+Every NumPyro timing blocks until the draws exist (JAX dispatches asynchronously). PyMC reports
+its own sampling time (``sampling_time``, after model compilation and initialisation). PyMC's C
+cache persists on disk (``~/.pytensor``), so its compile time is smaller on a second run of this
+script.
 
 PyMC is a benchmark-only dependency: ``.venv/bin/pip install pymc==6.4.0`` (not in pyproject).
 
@@ -27,6 +30,7 @@ import os
 import platform
 import shlex
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,6 +39,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("JAX_ENABLE_X64", "True")
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 os.environ.setdefault("JAX_NUM_CPU_DEVICES", str(os.cpu_count() or 1))
+# A fresh persistent compilation cache: the first fit below is cold, the second warm.
+os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="bench-sampler-jax-")
 
 PYMC_NAMES = {  # NumPyro parameter name -> PyMC, per registry distribution
     "Normal": ("Normal", {"loc": "mu", "scale": "sigma"}),
@@ -140,19 +146,19 @@ def main(argv: list[str] | None = None) -> int:
     cfg = SamplerConfig(chains=args.chains, draws=args.draws, warmup=args.warmup)
     rows = []
 
-    # NumPyro: compile estimate = a 1 warm-up / 1 draw run (after one such run that absorbs the
-    # process's one-time start-up), then the full run; each new MCMC object compiles again
-    tiny = SamplerConfig(chains=args.chains, draws=1, warmup=1)
-    run_nuts(data, priors, tiny, key=jax.random.key(args.seed + 2))
-    t = time.perf_counter()
-    run_nuts(data, priors, tiny, key=jax.random.key(args.seed + 1))
-    t_compile = time.perf_counter() - t
-    t = time.perf_counter()
-    mcmc = run_nuts(data, priors, cfg, key=jax.random.key(args.seed))
-    t_np = time.perf_counter() - t
+    def timed_nuts(seed):
+        t = time.perf_counter()
+        mcmc = run_nuts(data, priors, cfg, key=jax.random.key(seed))
+        jax.block_until_ready(mcmc.get_samples())
+        return mcmc, time.perf_counter() - t
+
+    mcmc, t_np = timed_nuts(args.seed)  # cold: compile + sampling
+    mcmc_warm, t_np_warm = timed_nuts(args.seed + 1)  # programs from the persistent cache
     ess_np = min_bulk_ess(mcmc.get_samples(group_by_chain=True)["doubling_months"])
+    ess_np_warm = min_bulk_ess(mcmc_warm.get_samples(group_by_chain=True)["doubling_months"])
     div_np = int(np.asarray(mcmc.get_extra_fields()["diverging"]).sum())
-    rows.append(("numpyro", ess_np, t_np, ess_np, max(t_np - t_compile, 1e-3), div_np))
+    rows.append(("numpyro", ess_np, t_np, ess_np_warm, t_np_warm, div_np))
+    # the full fit as `forecast fit` runs it, cache warm for NUTS, cold for the predictive
     t = time.perf_counter()
     fit(data, priors, cfg, key=jax.random.key(args.seed))
     t_fit = time.perf_counter() - t
@@ -188,8 +194,10 @@ def main(argv: list[str] | None = None) -> int:
         (_, e1, w1, f1, x1, _), (_, e2, w2, f2, x2, _) = rows
         print(f"ratio     numpyro/pymc ESS/s: {(e1 / w1) / (e2 / w2):.2f}x incl. compile, "
               f"{(f1 / x1) / (f2 / x2):.2f}x excl.")
-    print(f"fit       forecast.infer.fit (NUTS + DataTree + log-lik + posterior predictive): {t_fit:.1f} s "
-          f"(goal <= 60 s)")
+    # fit ran with NUTS programs already cached and a cold predictive; add NUTS's compile time
+    # (cold minus warm run) for a fit in a fresh environment
+    print(f"fit       forecast.infer.fit (NUTS + DataTree + log-lik + posterior predictive): "
+          f"{t_fit:.1f} s with NUTS cached, {t_fit + t_np - t_np_warm:.1f} s cold (goal <= 60 s)")
     return 0
 
 

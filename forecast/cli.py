@@ -90,6 +90,11 @@ class FrontierMethod(str, Enum):
     top_n = "top_n"
 
 
+def jax_cache_dir() -> Path:
+    """Where compiled XLA programs are kept between runs: ``$XDG_CACHE_HOME/forecast/jax``."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "forecast" / "jax"
+
+
 def _configure_jax(device: Device, chains: int | None = None) -> None:
     """Set JAX's platform, precision and CPU device count before JAX initialises.
 
@@ -99,6 +104,9 @@ def _configure_jax(device: Device, chains: int | None = None) -> None:
     if device is Device.cpu:
         os.environ["JAX_PLATFORMS"] = "cpu"
     os.environ.setdefault("JAX_ENABLE_X64", "True")
+    # Persistent compilation cache: a repeated fit skips ~20 s of XLA compilation on 2 CPU cores.
+    # JAX reads the variable at start-up; set it to "" to switch the cache off.
+    os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(jax_cache_dir()))
     if chains and "JAX_NUM_CPU_DEVICES" not in os.environ:
         # Several CPU "devices" let chains run in parallel threads (used only on the CPU backend).
         os.environ["JAX_NUM_CPU_DEVICES"] = str(max(1, min(chains, os.cpu_count() or 1)))

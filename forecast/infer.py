@@ -132,8 +132,18 @@ def to_datatree(
     pp = None
     if posterior_predictive:
         samples = mcmc.get_samples()
-        predictive = Predictive(trend_model, samples, return_sites=[f"obs_{s}" for s in SERIES])
-        pp = predictive(key, without_observations(data), priors)
+        # Vmapped (parallel=True) rather than lax.map, and jitted as one program: Student-t draws
+        # are gamma rejection loops, cheap only when batched, and one jitted program is what the
+        # persistent compilation cache can keep (4000 draws, 2 CPU cores: 37 s -> 14 s cold, 2 s warm).
+        # The draws are an argument, not a closure: closed-over arrays become constants of the
+        # program and would defeat the cache.
+        replicate_data = without_observations(data)
+        sites = [f"obs_{s}" for s in SERIES]
+
+        def replicate(k, draws):
+            return Predictive(trend_model, draws, return_sites=sites, parallel=True)(k, replicate_data, priors)
+
+        pp = jax.jit(replicate)(key, samples)
     dt = az.from_numpyro(
         mcmc,
         posterior_predictive=pp,

@@ -1,7 +1,8 @@
 """Test-wide set-up. Runs before any test module imports JAX.
 
 Device topology is chosen here, once: 4 simulated CPU devices so that sharding tests can check
-that results do not depend on the device count. float64 is on, as the CLI enables it.
+that results do not depend on the device count. float64 is on, as the CLI enables it. XLA programs are kept in a persistent compilation cache
+(as the CLI does), so the many fits of one model shape compile once per machine, not per test.
 """
 
 import os
@@ -9,6 +10,9 @@ import os
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 os.environ.setdefault("JAX_NUM_CPU_DEVICES", "4")
 os.environ.setdefault("JAX_ENABLE_X64", "True")
+os.environ.setdefault(
+    "JAX_COMPILATION_CACHE_DIR", str(os.path.join(os.path.dirname(__file__), "..", ".pytest_cache", "jax"))
+)
 
 from pathlib import Path  # noqa: E402
 
