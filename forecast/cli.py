@@ -469,9 +469,10 @@ def seeds(
 
 
 def _print_seeds(table) -> None:
-    out = Table(title="Published figures beside ours")
-    for col in ("figure", "published", "ours (median)", "90% interval", "unit"):
-        out.add_column(col, justify="left" if col in ("figure", "unit") else "right")
+    # Light box and no-wrap numbers so the widest figure name still leaves a readable row on 80 columns.
+    out = Table(title="Published figures beside ours", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for col in ("figure", "published", "ours", "90% interval", "unit"):
+        out.add_column(col, justify="left" if col in ("figure", "unit") else "right", no_wrap=col != "figure")
 
     def fmt(v):
         return "—" if v != v else f"{v:.3g}"
@@ -480,7 +481,7 @@ def _print_seeds(table) -> None:
         lo, hi = row["published_low"], row["published_high"]
         pub = "—" if lo != lo else (fmt(lo) if lo == hi else f"{fmt(lo)}–{fmt(hi)}")
         interval = "" if row["ours_q05"] != row["ours_q05"] else f"{fmt(row['ours_q05'])}–{fmt(row['ours_q95'])}"
-        out.add_row(str(row["item"]), pub, fmt(row["ours_median"]), interval, str(row["unit"]))
+        out.add_row(escape(str(row["item"])), pub, fmt(row["ours_median"]), interval, escape(str(row["unit"])))
     console.print(out)
 
 
