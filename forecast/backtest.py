@@ -57,10 +57,6 @@ TARGETS: dict[str, str] = {
     "hardware_release": "pred_hardware_release",
 }
 
-#: Latent sites of the trend model (what a posterior must hold to drive the predictive).
-LATENT = LATENT_SITES
-
-
 # ---------------------------------------------------------------------------------------------
 # Dates and predictive distributions
 # ---------------------------------------------------------------------------------------------
@@ -97,11 +93,11 @@ def decimal_year(dates) -> np.ndarray:
 def posterior_samples(dt: xr.DataTree) -> dict[str, Array]:
     """Latent posterior draws of a fit, chains flattened: ``{site: (draws, ...)}``."""
     post = dt["posterior"]
-    missing = [k for k in LATENT if k not in post]
+    missing = [k for k in LATENT_SITES if k not in post]
     if missing:
         raise ValueError(f"posterior lacks {missing}; pass a DataTree written by 'forecast fit'")
     out = {}
-    for k in LATENT:
+    for k in LATENT_SITES:
         da = post[k]
         extra = [d for d in da.dims if d not in ("chain", "draw")]
         arr = da.transpose("chain", "draw", *extra).values

@@ -386,9 +386,6 @@ def _total_log_lik(model: Callable, samples: dict, data: ModelData, priors: Prio
     return sum(v.reshape(v.shape[0], -1).sum(axis=1) for v in ll.values())
 
 
-_LATENT = LATENT_SITES
-
-
 # ---------------------------------------------------------------------------------------------
 # Fitters: vmapped NUTS (the real one) and "posterior = prior" (a mutant)
 # ---------------------------------------------------------------------------------------------
@@ -398,8 +395,8 @@ def _posterior_quantities(fit_model, samples, data, priors, key, forecast_t: flo
     t_fc = jnp.array([forecast_t])
     q = _quantities(samples, forecast_t)
     # the log-likelihood is a fixed function of (parameters, data): always the true model's
-    q["log_lik"] = _total_log_lik(trend_model, {k: samples[k] for k in _LATENT}, data, priors)
-    latent = {k: samples[k] for k in _LATENT if k in samples}
+    q["log_lik"] = _total_log_lik(trend_model, {k: samples[k] for k in LATENT_SITES}, data, priors)
+    latent = {k: samples[k] for k in LATENT_SITES if k in samples}
     pred = Predictive(fit_model, latent, return_sites=["pred_compute"])(key, data, priors, forecast_t=t_fc)
     q["pred_compute"] = pred["pred_compute"][:, 0]
     return q
@@ -449,7 +446,7 @@ def _make_prior_fitter(fit_model, priors, cfg, forecast_t, data_template):
     def one(key, data):
         k_prior, k_pred = jax.random.split(key)
         draws = Predictive(fit_model, num_samples=cfg.num_ranks)(k_prior, without_observations(data), priors)
-        samples = {k: draws[k] for k in (*_LATENT, "growth", "growth_domain", "growth_hardware_source")}
+        samples = {k: draws[k] for k in (*LATENT_SITES, "growth", "growth_domain", "growth_hardware_source")}
         zero = jnp.zeros((), dtype=int)
         return _posterior_quantities(fit_model, samples, data, priors, k_pred, forecast_t), {
             "divergences": zero,
@@ -643,7 +640,7 @@ def run_sbc(
     truth["pred_compute"] = np.asarray(sims["pred_compute"][:, 0])
     truth["log_lik"] = np.asarray(
         jax.jit(jax.vmap(lambda s, d: _total_log_lik(trend_model, jax.tree.map(lambda a: a[None], s), d, priors)[0],
-                         in_axes=(0, _batched_axes(design))))({k: sims[k] for k in _LATENT}, batch)
+                         in_axes=(0, _batched_axes(design))))({k: sims[k] for k in LATENT_SITES}, batch)
     )
     finite = np.ones(n, dtype=bool)
     for s in batch:

@@ -21,11 +21,12 @@ from typer.core import TyperGroup
 
 from forecast.errors import EXIT_INPUT, EXIT_UNCONVERGED, ForecastInputError
 
-class _OneLineErrors(TyperGroup):
-    """Report click's usage errors (unknown option, bad value) as one ``error: ...; fix: ...`` line.
 
-    Typer's default draws a multi-line rich box; a one-line message is what scripts, logs and
-    our own input errors use.
+class _OneLineErrors(TyperGroup):
+    """Report click's usage errors (unknown option, bad value) like our own input errors.
+
+    Typer's default draws a multi-line rich box; scripts and logs want the one
+    ``error: ... -> fix: ...`` line that :func:`_print_error` writes for every input error.
     """
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
@@ -38,9 +39,8 @@ class _OneLineErrors(TyperGroup):
                 sys.exit(exc.exit_code)
             ctx = getattr(exc, "ctx", None)
             path = ctx.command_path if ctx is not None else "forecast"
-            message = " ".join(exc.format_message().split()).rstrip(".").replace("Value error, ", "")
-            err_console.print(f"[bold red]error:[/] {escape(message)} -> fix: see '{escape(path)} --help'",
-                              highlight=False, soft_wrap=True)
+            message = exc.format_message().strip().rstrip(".").replace("Value error, ", "")
+            _print_error(ForecastInputError(message, f"see '{path} --help'"))
             sys.exit(exc.exit_code)
         except typer.Abort:
             if not standalone_mode:
@@ -122,8 +122,13 @@ def _configure_jax(device: Device, chains: int | None = None) -> None:
         )
 
 
+def _print_error(exc: ForecastInputError) -> None:
+    # escaped: paths and messages may hold [brackets] that rich would read as markup
+    err_console.print(f"[bold red]error:[/] {escape(exc.one_line())}", highlight=False, soft_wrap=True)
+
+
 def _fail(exc: ForecastInputError) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {exc.one_line()}", highlight=False, soft_wrap=True)
+    _print_error(exc)
     return typer.Exit(EXIT_INPUT)
 
 

@@ -8,7 +8,6 @@ import xarray as xr
 from scipy import stats
 
 from forecast.backtest import (
-    LATENT,
     TARGETS,
     backtest,
     decimal_year,
@@ -17,7 +16,7 @@ from forecast.backtest import (
     predict,
 )
 from forecast.infer import SamplerConfig
-from forecast.model import DIMS, REQUIRED_PRIORS
+from forecast.model import DIMS, LATENT_SITES, REQUIRED_PRIORS
 from forecast.priors import load_priors
 from tests.helpers import TRUTH, design
 
@@ -30,7 +29,7 @@ def priors():
 def _point_posterior(draws=8):
     """A posterior DataTree whose every draw is the known truth."""
     data_vars = {}
-    for k in LATENT:
+    for k in LATENT_SITES:
         v = np.asarray(TRUTH[k], dtype=float)
         arr = np.broadcast_to(v, (1, draws, *v.shape)).copy()
         data_vars[k] = (["chain", "draw", *DIMS.get(k, [])], arr)
