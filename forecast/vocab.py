@@ -1,0 +1,21 @@
+"""Vocabulary: the one owner of the names of series, components, domains and sources.
+
+Every module that needs one of these lists imports it from here, so a name is spelt, and its
+order fixed, in exactly one place.
+"""
+
+from __future__ import annotations
+
+#: Observed data series the trend model is fitted to, in the order of the ``series`` dim.
+OBSERVED_SERIES = ("compute", "spending", "hardware_release", "hardware_cloud", "imagenet", "eci")
+#: Log-linear trend series among them (one log10 value per row).
+TREND_SERIES = ("compute", "spending", "hardware_release", "hardware_cloud")
+#: Algorithmic-progress domains (performance as a function of effective compute), ``domain`` dim.
+DOMAINS = ("imagenet", "eci")
+#: Hardware price series, in the order of the ``hardware_source`` dim.
+HARDWARE_SOURCES = ("release", "cloud")
+#: Growth components of the fitted trend, in the order of the ``component`` dim. compute =
+#: spending x FLOP/$ (x the identity gap); effective compute = compute x algorithmic efficiency.
+GROWTH_COMPONENTS = ("compute", "spending", "hardware", "algorithmic")
+
+__all__ = ["DOMAINS", "GROWTH_COMPONENTS", "HARDWARE_SOURCES", "OBSERVED_SERIES", "TREND_SERIES"]
