@@ -58,7 +58,7 @@ def test_predict_quantiles_are_the_exact_student_t_quantiles(priors):
 
 
 def test_decimal_year_matches_the_data_layer():
-    from forecast.data import _decimal_year
+    from forecast.units import decimal_year as _decimal_year
 
     dates = pd.Series(pd.to_datetime(["2024-03-01", "2023-12-31", "2020-01-01"]))
     np.testing.assert_allclose(decimal_year(dates.astype(str).tolist()), _decimal_year(dates), rtol=0, atol=1e-12)
