@@ -38,6 +38,7 @@ from scipy import stats
 from forecast.model import LATENT_SITES, REF_YEAR, ModelData, model_data, trend_model
 from forecast.priors import PriorSet
 from forecast.scoring import coverage_region, crps_ensemble, crps_student_t, log_score_mixture, log_score_student_t
+from forecast.units import decimal_year
 
 __all__ = [
     "TARGETS",
@@ -60,34 +61,6 @@ TARGETS: dict[str, str] = {
 # ---------------------------------------------------------------------------------------------
 # Dates and predictive distributions
 # ---------------------------------------------------------------------------------------------
-
-
-def decimal_year(dates) -> np.ndarray:
-    """Decimal years ``year + (day_of_year - 1) / days_in_year``, as in :mod:`forecast.data`.
-
-    Parameters
-    ----------
-    dates
-        Date strings (``"2026-01-01"``), datetimes, or numbers (taken as decimal years).
-
-    Returns
-    -------
-    numpy.ndarray
-
-    Examples
-    --------
-    >>> decimal_year(["2026-01-01", 2027.5]).tolist()
-    [2026.0, 2027.5]
-    """
-    out = []
-    for d in np.atleast_1d(np.asarray(dates, dtype=object)):
-        if isinstance(d, int | float | np.integer | np.floating) and not isinstance(d, bool):
-            out.append(float(d))
-            continue
-        ts = pd.Timestamp(d)
-        days = 366 if ts.is_leap_year else 365
-        out.append(ts.year + (ts.day_of_year - 1) / days)
-    return np.asarray(out, dtype=float)
 
 
 def posterior_samples(dt: xr.DataTree) -> dict[str, Array]:
