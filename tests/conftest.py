@@ -46,3 +46,17 @@ def shared_data() -> Path:
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES
+
+
+@pytest.fixture
+def fx(fixtures) -> Path:
+    """The data-layer fixtures: small upstream-like and extract CSVs, good and broken."""
+    return fixtures / "data"
+
+
+@pytest.fixture(scope="session")
+def upstream(shared_data):
+    """``load_upstream(shared_data)`` with the default rule, loaded once for the data tests."""
+    from forecast.data import load_upstream  # lazily: most test runs never load the data
+
+    return load_upstream(shared_data)
