@@ -5,7 +5,7 @@ VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv clean check-python browser
+.PHONY: run test lint wheel-check venv clean check-python browser
 
 check-python:
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null || { \
@@ -26,8 +26,17 @@ run: $(STAMP)
 browser:
 	@bash scripts/install_chromium.sh
 
-test: $(STAMP) browser
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# the wheel carries the priors and data: install it in a fresh venv and fit from outside the checkout
+wheel-check: $(STAMP)
+	bash scripts/wheel_check.sh $(VPY)
+
+test: $(STAMP) browser lint
 	JAX_PLATFORMS=cpu $(VPY) -m pytest -q
+	$(MAKE) --no-print-directory wheel-check
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info

@@ -102,8 +102,9 @@ def pymc_trend_model(data, priors):
         t = {name: np.asarray(getattr(data, name).t) for name in SERIES}
         student("compute", level_compute + g_compute * t["compute"], noise[0], data.compute.y)
         student("spending", level_spending + g_spending * t["spending"], noise[1], data.spending.y)
-        student("hardware_release", level_release + g_source[0] * t["hardware_release"], noise[2],
-                data.hardware_release.y)
+        student(
+            "hardware_release", level_release + g_source[0] * t["hardware_release"], noise[2], data.hardware_release.y
+        )
         student("hardware_cloud", level_cloud + g_source[1] * t["hardware_cloud"], noise[3], data.hardware_cloud.y)
         for i, name in enumerate(DOMAINS):
             d = getattr(data, name)
@@ -169,9 +170,16 @@ def main(argv: list[str] | None = None) -> int:
         model = pymc_trend_model(data, priors)
         t = time.perf_counter()
         with model:
-            idata = pm.sample(draws=args.draws, tune=args.warmup, chains=args.chains, cores=min(args.chains,
-                              os.cpu_count() or 1), target_accept=cfg.target_accept, random_seed=args.seed,
-                              progressbar=False, compute_convergence_checks=False)
+            idata = pm.sample(
+                draws=args.draws,
+                tune=args.warmup,
+                chains=args.chains,
+                cores=min(args.chains, os.cpu_count() or 1),
+                target_accept=cfg.target_accept,
+                random_seed=args.seed,
+                progressbar=False,
+                compute_convergence_checks=False,
+            )
         t_pm = time.perf_counter() - t
         post = idata["posterior"] if "posterior" in getattr(idata, "children", {}) else idata.posterior
         ss = idata["sample_stats"] if "sample_stats" in getattr(idata, "children", {}) else idata.sample_stats
@@ -182,22 +190,32 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"date      {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}")
     print(f"command   {shlex.join([sys.executable, *sys.argv])}")
-    print(f"host      {platform.node()} ({os.cpu_count()} CPUs), jax {jax.__version__}, devices "
-          f"{jax.local_device_count()}, numpyro chain_method={resolve_chain_method(cfg.chain_method, cfg.chains)}")
-    print(f"config    {args.chains} chains x {args.warmup} warm-up x {args.draws} draws, "
-          f"target_accept {cfg.target_accept}")
-    print(f"{'sampler':8s} {'minESS':>7s} {'wall s':>7s} {'ESS/s':>7s} | {'minESS':>7s} {'excl.compile s':>14s} "
-          f"{'ESS/s':>7s} {'diverg':>6s}")
+    print(
+        f"host      {platform.node()} ({os.cpu_count()} CPUs), jax {jax.__version__}, devices "
+        f"{jax.local_device_count()}, numpyro chain_method={resolve_chain_method(cfg.chain_method, cfg.chains)}"
+    )
+    print(
+        f"config    {args.chains} chains x {args.warmup} warm-up x {args.draws} draws, "
+        f"target_accept {cfg.target_accept}"
+    )
+    print(
+        f"{'sampler':8s} {'minESS':>7s} {'wall s':>7s} {'ESS/s':>7s} | {'minESS':>7s} {'excl.compile s':>14s} "
+        f"{'ESS/s':>7s} {'diverg':>6s}"
+    )
     for name, ess, tw, ess_x, tx, div in rows:
         print(f"{name:8s} {ess:7.0f} {tw:7.1f} {ess / tw:7.1f} | {ess_x:7.0f} {tx:14.1f} {ess_x / tx:7.1f} {div:6d}")
     if len(rows) == 2:
         (_, e1, w1, f1, x1, _), (_, e2, w2, f2, x2, _) = rows
-        print(f"ratio     numpyro/pymc ESS/s: {(e1 / w1) / (e2 / w2):.2f}x incl. compile, "
-              f"{(f1 / x1) / (f2 / x2):.2f}x excl.")
+        print(
+            f"ratio     numpyro/pymc ESS/s: {(e1 / w1) / (e2 / w2):.2f}x incl. compile, "
+            f"{(f1 / x1) / (f2 / x2):.2f}x excl."
+        )
     # fit ran with NUTS programs already cached and a cold predictive; add NUTS's compile time
     # (cold minus warm run) for a fit in a fresh environment
-    print(f"fit       forecast.infer.fit (NUTS + DataTree + log-lik + posterior predictive): "
-          f"{t_fit:.1f} s with NUTS cached, {t_fit + t_np - t_np_warm:.1f} s cold (goal <= 60 s)")
+    print(
+        f"fit       forecast.infer.fit (NUTS + DataTree + log-lik + posterior predictive): "
+        f"{t_fit:.1f} s with NUTS cached, {t_fit + t_np - t_np_warm:.1f} s cold (goal <= 60 s)"
+    )
     return 0
 
 

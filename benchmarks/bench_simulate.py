@@ -44,15 +44,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args(argv)
 
-    import jax
-
-    from forecast.automation import calibrate, load_automation_priors, load_occupations
     import statistics
 
-    from forecast.simulate import (
-        STEPS_PER_YEAR, chunk_memory_bytes, load_scenario, run_histograms, synthetic_posterior, trend_draws,
-    )
+    import jax
     from reference_numpy import simulate_numpy
+
+    from forecast.automation import calibrate, load_automation_priors, load_occupations
+    from forecast.kernel import STEPS_PER_YEAR
+    from forecast.posterior import trend_draws
+    from forecast.scenarios import load_scenario
+    from forecast.simulate import chunk_memory_bytes, run_histograms
+    from tests.synthetic import synthetic_posterior
 
     base = 2022
     key = jax.random.key(args.seed)
@@ -66,8 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     def cells(paths):
         return paths * steps * n_groups
 
-    kw = dict(base_year=base, until_year=args.until, key=k_sim, chunk_size=args.chunk, devices=args.devices,
-              dtype=args.dtype)
+    kw = dict(
+        base_year=base, until_year=args.until, key=k_sim, chunk_size=args.chunk, devices=args.devices, dtype=args.dtype
+    )
     t = time.perf_counter()
     _, meta = run_histograms(trend, auto, sc, paths=min(args.chunk, args.paths_jax), **kw)
     t_compile = time.perf_counter() - t
@@ -82,20 +85,32 @@ def main(argv: list[str] | None = None) -> int:
     m_jax, m_np = statistics.median(t_jax), statistics.median(t_np)
 
     r_jax, r_np = cells(args.paths_jax) / m_jax, cells(args.paths_numpy) / m_np
-    mem = chunk_memory_bytes(meta["chunk_size"], meta["n_devices"], args.until - base, n_groups,
-                             dtype_bytes=8 if meta["dtype"] == "float64" else 4,
-                             block=meta["path_block"])
+    mem = chunk_memory_bytes(
+        meta["chunk_size"],
+        meta["n_devices"],
+        args.until - base,
+        n_groups,
+        dtype_bytes=8 if meta["dtype"] == "float64" else 4,
+        block=meta["path_block"],
+    )
     print(f"date      {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}")
     print(f"command   {shlex.join([sys.executable, *sys.argv])}")
-    print(f"host      {platform.node()} ({os.cpu_count()} CPUs), jax {jax.__version__}, x64={jax.config.jax_enable_x64}")
-    print(f"device    backend={meta['backend']} devices={meta['devices']} chunk={meta['chunk_size']} "
-          f"block={meta['path_block']} dtype={meta['dtype']} (CDF {meta['cdf_dtype']}); "
-          f"memory bound {mem / 1e6:.1f} MB/device/chunk")
+    print(
+        f"host      {platform.node()} ({os.cpu_count()} CPUs), jax {jax.__version__}, x64={jax.config.jax_enable_x64}"
+    )
+    print(
+        f"device    backend={meta['backend']} devices={meta['devices']} chunk={meta['chunk_size']} "
+        f"block={meta['path_block']} dtype={meta['dtype']} (CDF {meta['cdf_dtype']}); "
+        f"memory bound {mem / 1e6:.1f} MB/device/chunk"
+    )
     print(f"grid      {steps} monthly steps x {n_groups} groups, scenario={args.scenario}")
-    print(f"jax       {args.paths_jax} paths, median {m_jax:.2f} s of {['%.2f' % v for v in t_jax]} "
-          f"(first call incl. compile {t_compile:.2f} s): {r_jax:.3e} cells/s")
-    print(f"numpy     {args.paths_numpy} paths, median {m_np:.2f} s of {['%.2f' % v for v in t_np]}: "
-          f"{r_np:.3e} cells/s")
+    print(
+        f"jax       {args.paths_jax} paths, median {m_jax:.2f} s of {[f'{v:.2f}' for v in t_jax]} "
+        f"(first call incl. compile {t_compile:.2f} s): {r_jax:.3e} cells/s"
+    )
+    print(
+        f"numpy     {args.paths_numpy} paths, median {m_np:.2f} s of {[f'{v:.2f}' for v in t_np]}: {r_np:.3e} cells/s"
+    )
     print(f"ratio     jax/numpy = {r_jax / r_np:.1f}x")
     return 0
 

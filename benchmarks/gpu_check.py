@@ -42,13 +42,15 @@ BASE, UNTIL = 2022, 2040
 
 def _inputs(jax, log):
     from forecast.automation import calibrate, load_automation_priors, load_occupations
-    from forecast.simulate import load_scenario, synthetic_posterior, trend_draws
+    from forecast.posterior import trend_draws
+    from forecast.scenarios import load_scenario
+    from tests.synthetic import synthetic_posterior
 
     with jax.default_device(jax.devices("cpu")[0]):
         trend = trend_draws(synthetic_posterior(jax.random.key(1), 4, 1000))
         priors = load_automation_priors()
-        small = priors.inference.model_copy(update={"num_warmup": 200, "num_samples": 250})
-        auto = calibrate(load_occupations(), priors.model_copy(update={"inference": small}), key=jax.random.key(2))
+        small = priors.settings.inference.model_copy(update={"num_warmup": 200, "num_samples": 250})
+        auto = calibrate(load_occupations(), priors.with_settings(inference=small), key=jax.random.key(2))
     log("inputs: synthetic trend posterior (4x1000), automation calibrated (4 chains x 250) on CPU")
     return trend, auto, load_scenario("central").params
 
@@ -57,7 +59,8 @@ def _compare(h_gpu, h_cpu, n):
     """Failures of the GPU-vs-CPU comparison at level Z, and the max quantile gap in bins."""
     import numpy as np
 
-    from forecast.simulate import LOG_BIN_LOW, LOG_BIN_WIDTH, QUANTILES, SHARE_BIN_WIDTH, histogram_quantiles
+    from forecast.kernel import LOG_BIN_LOW, LOG_BIN_WIDTH, SHARE_BIN_WIDTH
+    from forecast.summaries import QUANTILES, histogram_quantiles
 
     bad, max_gap = [], 0.0
     for name, low, width in (("log_hist", LOG_BIN_LOW, LOG_BIN_WIDTH), ("share_hist", 0.0, SHARE_BIN_WIDTH)):
@@ -104,15 +107,26 @@ def main(argv: list[str] | None = None) -> int:
     import jax
     import numpy as np
 
-    from forecast.simulate import STEPS_PER_YEAR, chunk_memory_bytes, run_histograms
+    from forecast.kernel import STEPS_PER_YEAR
+    from forecast.simulate import chunk_memory_bytes, run_histograms
 
     gpu = [d for d in jax.devices() if d.platform != "cpu"]
     cpu = jax.devices("cpu")
-    report = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "command": " ".join(sys.argv),
-              "host": platform.node(), "jax": jax.__version__, "backend": jax.default_backend(),
-              "accelerators": [d.device_kind for d in gpu], "cpu_devices": len(cpu), "checks": {}, "timings": []}
-    log(f"jax {jax.__version__}, backend {jax.default_backend()}, accelerators {report['accelerators']}, "
-        f"{len(cpu)} CPU devices")
+    report = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": " ".join(sys.argv),
+        "host": platform.node(),
+        "jax": jax.__version__,
+        "backend": jax.default_backend(),
+        "accelerators": [d.device_kind for d in gpu],
+        "cpu_devices": len(cpu),
+        "checks": {},
+        "timings": [],
+    }
+    log(
+        f"jax {jax.__version__}, backend {jax.default_backend()}, accelerators {report['accelerators']}, "
+        f"{len(cpu)} CPU devices"
+    )
     if not gpu:
         log("no accelerator: running everything on CPU (smoke test of this script only)")
     target = gpu or cpu
@@ -126,18 +140,28 @@ def main(argv: list[str] | None = None) -> int:
     n = args.check_paths
     run_histograms(trend, auto, sc, paths=1000, chunk_size=100_000 * len(cpu), devices=cpu, dtype="float64", **kw)
     t = time.perf_counter()  # CPU timed warm (compiled above), as the accelerator is below
-    h_cpu, m_cpu = run_histograms(trend, auto, sc, paths=n, chunk_size=100_000 * len(cpu), devices=cpu,
-                                  dtype="float64", **kw)
+    h_cpu, m_cpu = run_histograms(
+        trend, auto, sc, paths=n, chunk_size=100_000 * len(cpu), devices=cpu, dtype="float64", **kw
+    )
     t_cpu = time.perf_counter() - t
-    h_gpu, m_gpu = run_histograms(trend, auto, sc, paths=n, chunk_size=min(args.chunk, n), devices=target,
-                                  dtype="float32", **kw)
+    h_gpu, m_gpu = run_histograms(
+        trend, auto, sc, paths=n, chunk_size=min(args.chunk, n), devices=target, dtype="float32", **kw
+    )
     bad, gap = _compare(h_gpu, h_cpu, n)
-    report["checks"]["float32_vs_cpu_float64"] = {"paths": n, "failures": bad[:50], "n_failures": len(bad),
-                                                  "max_quantile_gap_bins": gap, "z": Z,
-                                                  "cpu_seconds": t_cpu, "cpu_cells_per_s": n * steps * n_groups / t_cpu}
+    report["checks"]["float32_vs_cpu_float64"] = {
+        "paths": n,
+        "failures": bad[:50],
+        "n_failures": len(bad),
+        "max_quantile_gap_bins": gap,
+        "z": Z,
+        "cpu_seconds": t_cpu,
+        "cpu_cells_per_s": n * steps * n_groups / t_cpu,
+    }
     ok &= not bad
-    log(f"check float32 ({m_gpu['backend']}) vs float64 (cpu), {n} paths: {len(bad)} failures at Z={Z}; "
-        f"max quantile gap {gap:.1f} bins; CPU float64 {n * steps * n_groups / t_cpu:.3e} cells/s")
+    log(
+        f"check float32 ({m_gpu['backend']}) vs float64 (cpu), {n} paths: {len(bad)} failures at Z={Z}; "
+        f"max quantile gap {gap:.1f} bins; CPU float64 {n * steps * n_groups / t_cpu:.3e} cells/s"
+    )
 
     # 2. determinism across chunk sizes on the accelerator
     h_a, _ = run_histograms(trend, auto, sc, paths=n, chunk_size=max(n // 3, 1), devices=target, dtype="float32", **kw)
@@ -151,8 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     t = time.perf_counter()
     run_histograms(trend, auto, sc, paths=chunk, chunk_size=chunk, devices=target, dtype="float32", **kw)
     t_compile = time.perf_counter() - t
-    mem = chunk_memory_bytes(chunk, len(target), UNTIL - BASE, n_groups, dtype_bytes=4,
-                             block=None if gpu else 1024)
+    mem = chunk_memory_bytes(chunk, len(target), UNTIL - BASE, n_groups, dtype_bytes=4, block=None if gpu else 1024)
     log(f"chunk {chunk} paths: compile+first call {t_compile:.2f} s; memory bound {mem / 1e9:.2f} GB/device")
     rate = None
     for size in (int(float(s)) for s in args.sizes.split(",")):
@@ -165,15 +188,35 @@ def main(argv: list[str] | None = None) -> int:
         run_histograms(trend, auto, sc, paths=size, chunk_size=chunk, devices=target, dtype="float32", **kw)
         sec = time.perf_counter() - t
         rate = cells / sec
-        report["timings"].append({"paths": size, "chunk": chunk, "seconds": sec, "cells": cells,
-                                  "cells_per_s": rate, "compile_seconds": t_compile,
-                                  "ratio_to_cpu_float64_same_run": rate / (n * steps * n_groups / t_cpu)})
-        log(f"{size:.0e} paths: {sec:.2f} s, {rate:.3e} cells/s (goal 3e11), "
-            f"{rate / (n * steps * n_groups / t_cpu):.0f}x the host CPU float64 in this run")
+        report["timings"].append(
+            {
+                "paths": size,
+                "chunk": chunk,
+                "seconds": sec,
+                "cells": cells,
+                "cells_per_s": rate,
+                "compile_seconds": t_compile,
+                "ratio_to_cpu_float64_same_run": rate / (n * steps * n_groups / t_cpu),
+            }
+        )
+        log(
+            f"{size:.0e} paths: {sec:.2f} s, {rate:.3e} cells/s (goal 3e11), "
+            f"{rate / (n * steps * n_groups / t_cpu):.0f}x the host CPU float64 in this run"
+        )
     report["ok"] = bool(ok)
     (out / "gpu_check.json").write_text(json.dumps(report, indent=2))
-    md = ["# gpu_check", "", f"- date {report['date']}, jax {report['jax']}, {report['accelerators'] or 'CPU only'}",
-          f"- command `{report['command']}`", "", "```", *lines, "```", "", f"overall: {'PASS' if ok else 'FAIL'}"]
+    md = [
+        "# gpu_check",
+        "",
+        f"- date {report['date']}, jax {report['jax']}, {report['accelerators'] or 'CPU only'}",
+        f"- command `{report['command']}`",
+        "",
+        "```",
+        *lines,
+        "```",
+        "",
+        f"overall: {'PASS' if ok else 'FAIL'}",
+    ]
     (out / "gpu_check.md").write_text("\n".join(md) + "\n")
     log(f"overall: {'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1

@@ -28,18 +28,19 @@ class ReferenceResult(NamedTuple):
     first_cross_year: np.ndarray  # (paths, n_thresholds); inf = not by until_year
 
 
-def simulate_numpy(trend, automation, scenario, *, paths: int, base_year: int, until_year: int,
-                   seed: int) -> ReferenceResult:
+def simulate_numpy(
+    trend, automation, scenario, *, paths: int, base_year: int, until_year: int, seed: int
+) -> ReferenceResult:
     """Run the pipeline in NumPy.
 
     Parameters
     ----------
     trend
-        ``forecast.simulate.TrendDraws``.
+        ``forecast.posterior.TrendDraws``.
     automation
         ``forecast.automation.AutomationPosterior``.
     scenario
-        ``forecast.simulate.ScenarioParams``.
+        ``forecast.scenarios.ScenarioParams``.
     paths, base_year, until_year
         As in ``forecast.simulate.simulate``.
     seed

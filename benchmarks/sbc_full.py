@@ -36,7 +36,7 @@ def main(argv=None) -> int:
     p.add_argument("--draws", type=int, default=1000)
     p.add_argument("--thin", type=int, default=10)
     p.add_argument("--chunk", type=int, default=50)
-    p.add_argument("--seed", type=int, default=None, help="default: tests/sbc/SEED")
+    p.add_argument("--seed", type=int, default=None, help="default: forecast.calibrate.SBC_SEED")
     p.add_argument("--seed-from-date", action="store_true", help="nightly: seed = YYYYMMDD of today")
     p.add_argument("--mutant", choices=["none", "prior", "variance", "half"], default="none")
     p.add_argument("--alpha", type=float, default=0.01)
@@ -54,10 +54,17 @@ def main(argv=None) -> int:
     elif args.seed is not None:
         seed = args.seed
     else:
-        seed = int((ROOT / "tests" / "sbc" / "SEED").read_text().strip())
+        from forecast.calibrate import SBC_SEED
+
+        seed = SBC_SEED
     cfg = SBCConfig(
-        simulations=args.simulations, scale=args.scale, warmup=args.warmup, draws=args.draws, thin=args.thin,
-        chunk_size=args.chunk, family_alpha=args.alpha,
+        simulations=args.simulations,
+        scale=args.scale,
+        warmup=args.warmup,
+        draws=args.draws,
+        thin=args.thin,
+        chunk_size=args.chunk,
+        family_alpha=args.alpha,
     )
     kwargs = {
         "none": {},
@@ -67,14 +74,24 @@ def main(argv=None) -> int:
     }[args.mutant]
     print(f"command: {shlex.join([sys.executable, *sys.argv])}")
     print(f"date: {dt.datetime.now().isoformat(timespec='seconds')}")
-    print(f"device: {jax.devices()[0].device_kind} x{jax.device_count()} ({jax.default_backend()}); "
-          f"cpu cores {os.cpu_count()}; {platform.platform()}")
-    print(f"versions: jax {jax.__version__}, numpyro {__import__('numpyro').__version__}, x64 {jax.config.jax_enable_x64}")
+    print(
+        f"device: {jax.devices()[0].device_kind} x{jax.device_count()} ({jax.default_backend()}); "
+        f"cpu cores {os.cpu_count()}; {platform.platform()}"
+    )
+    print(
+        f"versions: jax {jax.__version__}, numpyro {__import__('numpyro').__version__}, x64 {jax.config.jax_enable_x64}"
+    )
     print(f"config: {json.dumps(cfg.to_dict())}; seed {seed}; mutant {args.mutant}", flush=True)
 
     priors = load_priors(required=REQUIRED_PRIORS)
     t0 = time.perf_counter()
-    result = run_sbc(priors, cfg, key=jax.random.key(seed), progress=lambda m: print(f"  [{time.perf_counter() - t0:7.1f} s] {m}", flush=True), **kwargs)
+    result = run_sbc(
+        priors,
+        cfg,
+        key=jax.random.key(seed),
+        progress=lambda m: print(f"  [{time.perf_counter() - t0:7.1f} s] {m}", flush=True),
+        **kwargs,
+    )
     wall = time.perf_counter() - t0
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -83,13 +100,24 @@ def main(argv=None) -> int:
     result.tests.to_csv(out / "tests.csv")
     result.fits.to_csv(out / "fits.csv")
     plot_sbc_ecdf(result, out / "sbc_ecdf.png")
-    meta = {"seed": seed, "mutant": args.mutant, "config": result.config, "timing": result.timing, "wall_s": wall,
-            "passed": result.passed, "failures": result.failures, "dropped": result.dropped,
-            "divergent_share": result.divergent_share, "device": str(jax.devices()[0])}
+    meta = {
+        "seed": seed,
+        "mutant": args.mutant,
+        "config": result.config,
+        "timing": result.timing,
+        "wall_s": wall,
+        "passed": result.passed,
+        "failures": result.failures,
+        "dropped": result.dropped,
+        "divergent_share": result.divergent_share,
+        "device": str(jax.devices()[0]),
+    }
     (out / "sbc.json").write_text(json.dumps(meta, indent=2))
     print(result.tests.round(5).to_string())
     print(result.summary())
-    print(f"timing: {json.dumps({k: round(v, 1) for k, v in result.timing.items()})}; wall {wall:.1f} s; outputs in {out}")
+    print(
+        f"timing: {json.dumps({k: round(v, 1) for k, v in result.timing.items()})}; wall {wall:.1f} s; outputs in {out}"
+    )
     ok = result.passed if args.mutant == "none" else not result.passed
     return 0 if ok else 1
 

@@ -37,25 +37,46 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator
 
-from forecast.automation import BetaPrior, HalfNormalPrior, InferenceSpec, NormalPrior
-from forecast.config import StrictModel, load_validated
+from forecast.config import InferenceSpec, StrictModel
 from forecast.errors import ConfigError, DataError, did_you_mean
-from forecast.priors import PRIORS_DIR
+from forecast.priors import PriorSet, load_priors
+from forecast.resources import data_path, priors_path
 
-PACKAGE_DATA = Path(__file__).resolve().parent / "data"
-DEFAULT_ADOPTION = PACKAGE_DATA / "adoption.csv"
-DEFAULT_PRIORS = PRIORS_DIR / "adoption.toml"
+DEFAULT_ADOPTION = data_path("adoption.csv")
+DEFAULT_PRIORS = priors_path("adoption.toml")
 
 EU_GEO = "EU27_2020"
 INDICATOR = "E_AI_TANY"
 SERIES_BREAK_YEARS = (2021,)
 #: Eurostat geo codes of the country names used in the raw mirror files (Greece = EL).
 GEO_BY_COUNTRY = {
-    "Belgium": "BE", "Bulgaria": "BG", "Czechia": "CZ", "Denmark": "DK", "Germany": "DE", "Estonia": "EE",
-    "Ireland": "IE", "Greece": "EL", "Spain": "ES", "France": "FR", "Croatia": "HR", "Italy": "IT",
-    "Cyprus": "CY", "Latvia": "LV", "Lithuania": "LT", "Luxembourg": "LU", "Hungary": "HU", "Malta": "MT",
-    "Netherlands": "NL", "Austria": "AT", "Poland": "PL", "Portugal": "PT", "Romania": "RO",
-    "Slovenia": "SI", "Slovakia": "SK", "Finland": "FI", "Sweden": "SE",
+    "Belgium": "BE",
+    "Bulgaria": "BG",
+    "Czechia": "CZ",
+    "Denmark": "DK",
+    "Germany": "DE",
+    "Estonia": "EE",
+    "Ireland": "IE",
+    "Greece": "EL",
+    "Spain": "ES",
+    "France": "FR",
+    "Croatia": "HR",
+    "Italy": "IT",
+    "Cyprus": "CY",
+    "Latvia": "LV",
+    "Lithuania": "LT",
+    "Luxembourg": "LU",
+    "Hungary": "HU",
+    "Malta": "MT",
+    "Netherlands": "NL",
+    "Austria": "AT",
+    "Poland": "PL",
+    "Portugal": "PT",
+    "Romania": "RO",
+    "Slovenia": "SI",
+    "Slovakia": "SK",
+    "Finland": "FI",
+    "Sweden": "SE",
 }
 ADOPTION_COLUMNS = ("geo", "country", "year", "indicator", "pct_enterprises", "fitted", "note", "source")
 SOURCE_TAG = "Eurostat isoc_eb_ai E_AI_TANY GE10 C10-S951_X_K PC_ENT (mirror ai_adoption_europe @01f6cb90)"
@@ -111,8 +132,11 @@ def adoption_from_upstream(upstream_dir: Path) -> pd.DataFrame:
     countries = _read_raw(upstream_dir / "raw_database_ia.csv")
     unknown = sorted(set(countries["country"]) - set(GEO_BY_COUNTRY))
     if unknown:
-        raise DataError(f"{upstream_dir / 'raw_database_ia.csv'}: unknown country '{unknown[0]}'"
-                        f"{did_you_mean(unknown[0], GEO_BY_COUNTRY)}", "add it to GEO_BY_COUNTRY")
+        raise DataError(
+            f"{upstream_dir / 'raw_database_ia.csv'}: unknown country '{unknown[0]}'"
+            f"{did_you_mean(unknown[0], GEO_BY_COUNTRY)}",
+            "add it to GEO_BY_COUNTRY",
+        )
     countries["geo"] = countries["country"].map(GEO_BY_COUNTRY)
     eu = _read_raw(upstream_dir / "raw_database_ia_europe.csv").assign(geo=EU_GEO, country="European Union (27)")
     table = pd.concat([countries, eu], ignore_index=True)
@@ -130,8 +154,11 @@ def adoption_from_upstream(upstream_dir: Path) -> pd.DataFrame:
         common = ours.index.intersection(sdmx.index)
         diff = (ours[common] - sdmx[common]).abs()
         if len(common) < len(ours) or diff.max() > 0.1:
-            raise DataError(f"{sdmx_path}: 2025 values disagree with the mirror (max {diff.max():.2f} pp, "
-                            f"{len(common)}/{len(ours)} geos)", "check the upstream files")
+            raise DataError(
+                f"{sdmx_path}: 2025 values disagree with the mirror (max {diff.max():.2f} pp, "
+                f"{len(common)}/{len(ours)} geos)",
+                "check the upstream files",
+            )
     order = {g: i for i, g in enumerate(sorted(GEO_BY_COUNTRY.values()))} | {EU_GEO: len(GEO_BY_COUNTRY)}
     table = table.assign(_o=table["geo"].map(order)).sort_values(["_o", "year"]).drop(columns="_o")
     return table[list(ADOPTION_COLUMNS)].reset_index(drop=True)
@@ -149,12 +176,18 @@ def load_adoption(path: Path | None = None) -> pd.DataFrame:
     path = Path(path) if path is not None else DEFAULT_ADOPTION
     if not path.is_file():
         raise DataError(f"{path}: file not found", "run scripts/build_adoption.py")
-    table = pd.read_csv(path, dtype={"geo": "str", "country": "str", "indicator": "str", "note": "str",
-                                     "source": "str"}, keep_default_na=False, na_values={"pct_enterprises": [""]})
+    table = pd.read_csv(
+        path,
+        dtype={"geo": "str", "country": "str", "indicator": "str", "note": "str", "source": "str"},
+        keep_default_na=False,
+        na_values={"pct_enterprises": [""]},
+    )
     missing = [c for c in ADOPTION_COLUMNS if c not in table.columns]
     if missing:
-        raise DataError(f"{path}: column '{missing[0]}' missing{did_you_mean(missing[0], table.columns)}",
-                        "rebuild with scripts/build_adoption.py")
+        raise DataError(
+            f"{path}: column '{missing[0]}' missing{did_you_mean(missing[0], table.columns)}",
+            "rebuild with scripts/build_adoption.py",
+        )
     pct = pd.to_numeric(table["pct_enterprises"], errors="coerce")
     bad = ~((pct > 0.0) & (pct < 100.0))
     if bad.any():
@@ -173,8 +206,10 @@ def load_adoption(path: Path | None = None) -> pd.DataFrame:
     brk = table["fitted"] & table["year"].isin(SERIES_BREAK_YEARS)
     if brk.any():
         row = int(np.flatnonzero(brk.to_numpy())[0]) + 2
-        raise DataError(f"{path}: row {row}, year {SERIES_BREAK_YEARS[0]} marked fitted",
-                        "2021 is a different indicator (series break); set fitted=False")
+        raise DataError(
+            f"{path}: row {row}, year {SERIES_BREAK_YEARS[0]} marked fitted",
+            "2021 is a different indicator (series break); set fitted=False",
+        )
     return table.reset_index(drop=True)
 
 
@@ -183,18 +218,12 @@ def load_adoption(path: Path | None = None) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 
-class AdoptionPriors(StrictModel):
-    """Validated content of ``priors/adoption.toml``."""
+class AdoptionSettings(StrictModel):
+    """The ``[settings]`` table of ``priors/adoption.toml``."""
 
     years: Annotated[list[int], Field(min_length=2)]
     time_offset: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.25
     time_centre: Annotated[float, Field(ge=2000.0, le=2100.0)] = 2024.0
-    ceiling: BetaPrior
-    midpoint_mu: NormalPrior
-    midpoint_sd: HalfNormalPrior
-    log_rate_mu: NormalPrior
-    log_rate_sd: HalfNormalPrior
-    obs_sd: HalfNormalPrior
     inference: InferenceSpec
 
     @field_validator("years")
@@ -208,15 +237,21 @@ class AdoptionPriors(StrictModel):
         return sorted(value)
 
 
-def load_adoption_priors(path: Path | None = None) -> AdoptionPriors:
-    """Load ``priors/adoption.toml`` (or ``path``) as :class:`AdoptionPriors`.
+#: Priors of :func:`adoption_model` (all scalar; the unit plate is the model's).
+REQUIRED_PRIORS: dict[str, tuple[str, ...]] = dict.fromkeys(
+    ("ceiling", "midpoint_mu", "midpoint_sd", "log_rate_mu", "log_rate_sd", "obs_sd"), ()
+)
+
+
+def load_adoption_priors(path: Path | None = None) -> PriorSet:
+    """Load ``priors/adoption.toml`` (or ``path``): the priors and their ``[settings]``.
 
     Raises
     ------
     ConfigError
         One line naming the file and key path, with a did-you-mean hint.
     """
-    return load_validated(Path(path) if path is not None else DEFAULT_PRIORS, AdoptionPriors)
+    return load_priors(Path(path) if path is not None else DEFAULT_PRIORS, REQUIRED_PRIORS, settings=AdoptionSettings)
 
 
 # --------------------------------------------------------------------------------------------
@@ -258,7 +293,7 @@ def _logit_adoption(t, ceiling, rate, midpoint):
 # --------------------------------------------------------------------------------------------
 
 
-def adoption_model(unit, time, logit_y, n_units: int, priors: AdoptionPriors):
+def adoption_model(unit, time, logit_y, n_units: int, priors: PriorSet):
     """NumPyro model of the logit adoption shares; see the module docstring.
 
     Parameters
@@ -266,24 +301,21 @@ def adoption_model(unit, time, logit_y, n_units: int, priors: AdoptionPriors):
     unit
         ``(n_obs,)`` int index of the unit of each observation.
     time
-        ``(n_obs,)`` decimal years minus ``priors.time_centre``.
+        ``(n_obs,)`` decimal years minus ``settings.time_centre``.
     logit_y
         ``(n_obs,)`` logit of the observed share (``None`` for prior predictive).
     n_units
         Number of units (countries plus the EU-27 aggregate).
     priors
-        Validated :class:`AdoptionPriors`.
+        From :func:`load_adoption_priors`.
     """
     import jax.numpy as jnp
     import numpyro
     import numpyro.distributions as dist
 
-    ceiling = numpyro.sample("ceiling", dist.Beta(priors.ceiling.alpha, priors.ceiling.beta))
-    mu_mid = numpyro.sample("midpoint_mu", dist.Normal(priors.midpoint_mu.loc, priors.midpoint_mu.scale))
-    sd_mid = numpyro.sample("midpoint_sd", dist.HalfNormal(priors.midpoint_sd.scale))
-    mu_lr = numpyro.sample("log_rate_mu", dist.Normal(priors.log_rate_mu.loc, priors.log_rate_mu.scale))
-    sd_lr = numpyro.sample("log_rate_sd", dist.HalfNormal(priors.log_rate_sd.scale))
-    obs_sd = numpyro.sample("obs_sd", dist.HalfNormal(priors.obs_sd.scale))
+    ceiling, mu_mid, sd_mid, mu_lr, sd_lr, obs_sd = (
+        numpyro.sample(name, priors[name].to_numpyro()) for name in REQUIRED_PRIORS
+    )
     with numpyro.plate("unit", n_units):
         z_mid = numpyro.sample("z_midpoint", dist.Normal(0.0, 1.0))
         z_rate = numpyro.sample("z_rate", dist.Normal(0.0, 1.0))
@@ -329,13 +361,15 @@ class AdoptionPosterior(NamedTuple):
         if unit is None:
             return self.ceiling, self.rate_new, self.midpoint_new
         if unit not in self.units:
-            raise ConfigError(f"adoption: unknown unit '{unit}'{did_you_mean(unit, self.units)}",
-                              f"use one of {', '.join(self.units)}")
+            raise ConfigError(
+                f"adoption: unknown unit '{unit}'{did_you_mean(unit, self.units)}",
+                f"use one of {', '.join(self.units)}",
+            )
         i = self.units.index(unit)
         return self.ceiling, self.rate[:, i], self.midpoint[:, i]
 
 
-def fit_adoption(table: pd.DataFrame, priors: AdoptionPriors, *, key, years=None) -> AdoptionPosterior:
+def fit_adoption(table: pd.DataFrame, priors: PriorSet, *, key, years=None) -> AdoptionPosterior:
     """Fit the hierarchical diffusion model with NUTS (vectorized chains).
 
     Parameters
@@ -343,11 +377,11 @@ def fit_adoption(table: pd.DataFrame, priors: AdoptionPriors, *, key, years=None
     table
         From :func:`load_adoption`; only rows with ``fitted`` True and a year in ``years`` enter.
     priors
-        Validated :class:`AdoptionPriors`.
+        From :func:`load_adoption_priors`.
     key
         JAX PRNG key (explicit; split into the MCMC key and the population-predictive key).
     years
-        Survey years to fit (default ``priors.years``), e.g. ``(2023, 2024)`` for a held-out check.
+        Survey years to fit (default ``settings.years``), e.g. ``(2023, 2024)`` for a held-out check.
 
     Returns
     -------
@@ -358,7 +392,8 @@ def fit_adoption(table: pd.DataFrame, priors: AdoptionPriors, *, key, years=None
     import jax.numpy as jnp
     from numpyro.infer import MCMC, NUTS
 
-    years = tuple(sorted(years if years is not None else priors.years))
+    settings = priors.settings
+    years = tuple(sorted(years if years is not None else settings.years))
     bad = [y for y in years if y in SERIES_BREAK_YEARS]
     if bad:
         raise ConfigError(f"adoption: year {bad[0]} is a series break", "fit 2023 onwards only")
@@ -367,13 +402,19 @@ def fit_adoption(table: pd.DataFrame, priors: AdoptionPriors, *, key, years=None
         raise DataError(f"adoption: no fitted rows for years {years}", "check forecast/data/adoption.csv")
     units = tuple(dict.fromkeys(rows["geo"]))
     unit = jnp.asarray(rows["geo"].map({u: i for i, u in enumerate(units)}).to_numpy(dtype="int32", copy=True))
-    time = jnp.asarray(rows["year"].to_numpy(dtype="float64", copy=True) + priors.time_offset - priors.time_centre)
+    time = jnp.asarray(rows["year"].to_numpy(dtype="float64", copy=True) + settings.time_offset - settings.time_centre)
     share = rows["pct_enterprises"].to_numpy(dtype="float64", copy=True) / 100.0
     logit_y = jnp.asarray(np.log(share) - np.log1p(-share))
-    inf = priors.inference
+    inf = settings.inference
     k_mcmc, k_new = jax.random.split(key)
-    mcmc = MCMC(NUTS(adoption_model, target_accept_prob=inf.target_accept), num_warmup=inf.num_warmup,
-                num_samples=inf.num_samples, num_chains=inf.num_chains, chain_method="vectorized", progress_bar=False)
+    mcmc = MCMC(
+        NUTS(adoption_model, target_accept_prob=inf.target_accept),
+        num_warmup=inf.num_warmup,
+        num_samples=inf.num_samples,
+        num_chains=inf.num_chains,
+        chain_method="vectorized",
+        progress_bar=False,
+    )
     mcmc.run(k_mcmc, unit, time, logit_y, len(units), priors)
     s = {k: np.asarray(v) for k, v in mcmc.get_samples().items()}
     n = s["ceiling"].shape[0]
@@ -382,12 +423,12 @@ def fit_adoption(table: pd.DataFrame, priors: AdoptionPriors, *, key, years=None
         units=units,
         ceiling=s["ceiling"],
         rate=s["rate"],
-        midpoint=s["midpoint"] + priors.time_centre,
+        midpoint=s["midpoint"] + settings.time_centre,
         obs_sd=s["obs_sd"],
         rate_new=np.exp(s["log_rate_mu"] + s["log_rate_sd"] * z[1]),
-        midpoint_new=s["midpoint_mu"] + s["midpoint_sd"] * z[0] + priors.time_centre,
+        midpoint_new=s["midpoint_mu"] + s["midpoint_sd"] * z[0] + settings.time_centre,
         years=years,
-        time_offset=float(priors.time_offset),
+        time_offset=float(settings.time_offset),
     )
 
 
@@ -419,8 +460,11 @@ def predictive(posterior: AdoptionPosterior, unit: str | None, years, *, key, no
     t = np.asarray(years, dtype="float64")[None, :] + posterior.time_offset
     logit = np.asarray(_logit_adoption(t, ceiling[:, None], rate[:, None], midpoint[:, None]))
     if noise:
-        eps = np.asarray(jax.random.normal(key, logit.shape, dtype=jax.numpy.float64 if jax.config.jax_enable_x64
-                                           else jax.numpy.float32))
+        eps = np.asarray(
+            jax.random.normal(
+                key, logit.shape, dtype=jax.numpy.float64 if jax.config.jax_enable_x64 else jax.numpy.float32
+            )
+        )
         logit = logit + posterior.obs_sd[:, None] * eps
     return 1.0 / (1.0 + np.exp(-logit))
 
@@ -454,13 +498,26 @@ def check_table(posterior: AdoptionPosterior, table: pd.DataFrame, checks, *, ke
         draws = 100.0 * predictive(posterior, geo, [year], key=jax.random.fold_in(key, i))[:, 0]
         y = float(obs.loc[(geo, year)])
         q05, q50, q95 = np.quantile(draws, [0.05, 0.5, 0.95])
-        rows.append({"geo": geo, "year": int(year), "observed_pct": y, "q05_pct": q05, "q50_pct": q50,
-                     "q95_pct": q95, "pit": float(np.mean(draws <= y)), "in_90": bool(q05 <= y <= q95),
-                     "held_out": int(year) not in posterior.years, "context": context.get(geo, "")})
+        rows.append(
+            {
+                "geo": geo,
+                "year": int(year),
+                "observed_pct": y,
+                "q05_pct": q05,
+                "q50_pct": q50,
+                "q95_pct": q95,
+                "pit": float(np.mean(draws <= y)),
+                "in_90": bool(q05 <= y <= q95),
+                "held_out": int(year) not in posterior.years,
+                "context": context.get(geo, ""),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def projection_table(posterior: AdoptionPosterior, units, years, quantiles=(0.05, 0.25, 0.5, 0.75, 0.95)) -> pd.DataFrame:
+def projection_table(
+    posterior: AdoptionPosterior, units, years, quantiles=(0.05, 0.25, 0.5, 0.75, 0.95)
+) -> pd.DataFrame:
     """Quantiles of the latent adoption curve (percent) for ``units`` x survey ``years``.
 
     ``units`` are geo codes or region names from :data:`REGION_UNITS` (``"US"`` = new unit).
@@ -473,8 +530,13 @@ def projection_table(posterior: AdoptionPosterior, units, years, quantiles=(0.05
         curve = 100.0 * np.asarray(adoption_curve(t, ceiling[:, None], rate[:, None], midpoint[:, None]))
         qs = np.quantile(curve, quantiles, axis=0)
         for j, y in enumerate(years):
-            rows.append({"unit": u, "year": int(y), **{f"q{int(round(q * 100)):02d}_pct": float(qs[k, j])
-                                                        for k, q in enumerate(quantiles)}})
+            rows.append(
+                {
+                    "unit": u,
+                    "year": int(y),
+                    **{f"q{int(round(q * 100)):02d}_pct": float(qs[k, j]) for k, q in enumerate(quantiles)},
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -483,14 +545,36 @@ def context_table(table: pd.DataFrame) -> pd.DataFrame:
     data = table[table["geo"].isin(["NL", EU_GEO])].pivot(index="year", columns="geo", values="pct_enterprises")
     data = data.rename(columns={"NL": "NL_pct", EU_GEO: "EU27_pct"}).reset_index()
     data["fitted"] = ~data["year"].isin(SERIES_BREAK_YEARS)
-    ctx = pd.DataFrame([{"year": "context (2023-ish)", "NL_pct": CONTEXT_FIGURES[0]["figure_pct"],
-                         "EU27_pct": CONTEXT_FIGURES[1]["figure_pct"], "fitted": False}])
+    ctx = pd.DataFrame(
+        [
+            {
+                "year": "context (2023-ish)",
+                "NL_pct": CONTEXT_FIGURES[0]["figure_pct"],
+                "EU27_pct": CONTEXT_FIGURES[1]["figure_pct"],
+                "fitted": False,
+            }
+        ]
+    )
     data["year"] = data["year"].astype("str")
     return pd.concat([data, ctx], ignore_index=True)
 
 
 __all__ = [
-    "ADOPTION_COLUMNS", "AdoptionPosterior", "AdoptionPriors", "CONTEXT_FIGURES", "EU_GEO", "REGION_UNITS",
-    "adoption_curve", "adoption_from_upstream", "adoption_model", "check_table", "context_table", "fit_adoption",
-    "load_adoption", "load_adoption_priors", "predictive", "projection_table",
+    "ADOPTION_COLUMNS",
+    "AdoptionPosterior",
+    "AdoptionSettings",
+    "REQUIRED_PRIORS",
+    "CONTEXT_FIGURES",
+    "EU_GEO",
+    "REGION_UNITS",
+    "adoption_curve",
+    "adoption_from_upstream",
+    "adoption_model",
+    "check_table",
+    "context_table",
+    "fit_adoption",
+    "load_adoption",
+    "load_adoption_priors",
+    "predictive",
+    "projection_table",
 ]

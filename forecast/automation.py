@@ -23,19 +23,19 @@ model and its driver (:func:`automation_model`, :func:`calibrate`), and pandas a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal, NamedTuple
+from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from forecast.config import StrictModel, load_validated
+from forecast.config import InferenceSpec, StrictModel
 from forecast.errors import ConfigError, DataError
-from forecast.priors import PRIORS_DIR
+from forecast.priors import PriorSet, load_priors
+from forecast.resources import data_path, priors_path
 
-PACKAGE_DATA = Path(__file__).resolve().parent / "data"
-DEFAULT_OCCUPATIONS = PACKAGE_DATA / "occupations.csv"
-DEFAULT_PRIORS = PRIORS_DIR / "automation.toml"
+DEFAULT_OCCUPATIONS = data_path("occupations.csv")
+DEFAULT_PRIORS = priors_path("automation.toml")
 
 #: SOC major groups whose tasks are mostly physical (building/grounds, farming, construction,
 #: installation/repair, production, transportation). They get their own threshold prior.
@@ -52,7 +52,7 @@ TASK_TYPE_BY_GROUP = {
     "23": "decision_management",
     "15": "data_processing",
     "43": "data_processing",
-    **{g: "physical" for g in PHYSICAL_MAJOR_GROUPS},
+    **dict.fromkeys(PHYSICAL_MAJOR_GROUPS, "physical"),
 }
 TASK_TYPES = ("decision_management", "data_processing", "physical", "other")
 
@@ -124,8 +124,9 @@ def occupations_from_upstream(upstream_dir: Path) -> pd.DataFrame:
         g1=(labels["gpt4_exposure"] == "E1").astype("float64"),
         g2=(labels["gpt4_exposure"] == "E2").astype("float64"),
     )
-    by_soc = labels.groupby("soc").agg(h1=("h1", "mean"), h2=("h2", "mean"), g1=("g1", "mean"),
-                                       g2=("g2", "mean"), n_tasks=("h1", "size"))
+    by_soc = labels.groupby("soc").agg(
+        h1=("h1", "mean"), h2=("h2", "mean"), g1=("g1", "mean"), g2=("g2", "mean"), n_tasks=("h1", "size")
+    )
     by_soc["group"] = by_soc.index.str[:2]
 
     oews = oews.assign(emp=_employment(oews["TOT_EMP"]))
@@ -143,20 +144,22 @@ def occupations_from_upstream(upstream_dir: Path) -> pd.DataFrame:
         if w.sum() <= 0:
             w = np.ones(len(socs))
         w = w / w.sum()
-        rows.append({
-            "group": g,
-            "title": str(m["OCC_TITLE"]).removesuffix(" Occupations"),
-            "employment": int(m["emp"]),
-            "e1_share": float(w @ socs["h1"].to_numpy()),
-            "e2_share": float(w @ socs["h2"].to_numpy()),
-            "e1_share_gpt4": float(w @ socs["g1"].to_numpy()),
-            "e2_share_gpt4": float(w @ socs["g2"].to_numpy()),
-            "n_tasks": int(socs["n_tasks"].sum()),
-            "matched_employment_share": float(socs["emp"].sum(skipna=True) / m["emp"]),
-            "physical": g in PHYSICAL_MAJOR_GROUPS,
-            "task_type": TASK_TYPE_BY_GROUP.get(g, "other"),
-            "source": SOURCE_TAG,
-        })
+        rows.append(
+            {
+                "group": g,
+                "title": str(m["OCC_TITLE"]).removesuffix(" Occupations"),
+                "employment": int(m["emp"]),
+                "e1_share": float(w @ socs["h1"].to_numpy()),
+                "e2_share": float(w @ socs["h2"].to_numpy()),
+                "e1_share_gpt4": float(w @ socs["g1"].to_numpy()),
+                "e2_share_gpt4": float(w @ socs["g2"].to_numpy()),
+                "n_tasks": int(socs["n_tasks"].sum()),
+                "matched_employment_share": float(socs["emp"].sum(skipna=True) / m["emp"]),
+                "physical": g in PHYSICAL_MAJOR_GROUPS,
+                "task_type": TASK_TYPE_BY_GROUP.get(g, "other"),
+                "source": SOURCE_TAG,
+            }
+        )
     return pd.DataFrame(rows, columns=list(OCCUPATION_COLUMNS))
 
 
@@ -209,35 +212,6 @@ def load_occupations(path: Path | None = None) -> pd.DataFrame:
 # Priors (priors/automation.toml)
 # --------------------------------------------------------------------------------------------
 
-Positive = Annotated[float, Field(gt=0)]
-
-
-class NormalPrior(StrictModel):
-    """Normal(loc, scale)."""
-
-    loc: float
-    scale: Positive
-
-
-class HalfNormalPrior(StrictModel):
-    """HalfNormal(scale)."""
-
-    scale: Positive
-
-
-class LogNormalPrior(StrictModel):
-    """LogNormal with the given median and log-scale sd."""
-
-    median: Positive
-    sigma_log: Positive
-
-
-class BetaPrior(StrictModel):
-    """Beta(alpha, beta)."""
-
-    alpha: Positive
-    beta: Positive
-
 
 class ObservationSpec(StrictModel):
     """Where and how precisely the exposure labels are observed."""
@@ -247,50 +221,42 @@ class ObservationSpec(StrictModel):
     labels: Literal["human", "gpt4"] = "human"
 
 
-class ThresholdPriors(StrictModel):
-    """Hierarchical prior on log10 effective-FLOP thresholds."""
-
-    nonphysical: NormalPrior
-    physical: NormalPrior
-    spread: HalfNormalPrior
-
-
-class InferenceSpec(StrictModel):
-    """NUTS settings for the calibration (small: the model has ~70 parameters)."""
-
-    num_warmup: int = Field(ge=10, le=10_000)
-    num_samples: int = Field(ge=10, le=10_000)
-    num_chains: int = Field(ge=1, le=16)
-    target_accept: float = Field(0.9, gt=0.5, lt=1.0)
-
-
-class AutomationPriors(StrictModel):
-    """Validated content of ``priors/automation.toml``."""
+class AutomationSettings(StrictModel):
+    """The ``[settings]`` table of ``priors/automation.toml``."""
 
     observation: ObservationSpec
-    tools_extra_oom: NormalPrior
-    threshold: ThresholdPriors
-    width: LogNormalPrior
-    ceiling: BetaPrior
     inference: InferenceSpec
 
-    @model_validator(mode="after")
-    def _physical_above(self) -> AutomationPriors:
-        if self.threshold.physical.loc < self.threshold.nonphysical.loc:
-            raise ValueError("threshold.physical.loc must be >= threshold.nonphysical.loc "
-                             "(physical tasks need more capability)")
-        return self
+
+#: Priors of :func:`automation_model` (all scalar; the group plate is the model's).
+REQUIRED_PRIORS: dict[str, tuple[str, ...]] = {
+    "tools_extra_oom": (),
+    "threshold_nonphysical": (),
+    "threshold_physical": (),
+    "threshold_spread": (),
+    "width": (),
+    "ceiling": (),
+}
 
 
-def load_automation_priors(path: Path | None = None) -> AutomationPriors:
-    """Load ``priors/automation.toml`` (or ``path``) as :class:`AutomationPriors`.
+def load_automation_priors(path: Path | None = None) -> PriorSet:
+    """Load ``priors/automation.toml`` (or ``path``): the priors and their ``[settings]``.
 
     Raises
     ------
     ConfigError
-        One line naming the file and key path, with a did-you-mean hint.
+        One line naming the file and key path, with a did-you-mean hint; also when the physical
+        threshold prior sits below the non-physical one (physical tasks need more capability).
     """
-    return load_validated(Path(path) if path is not None else DEFAULT_PRIORS, AutomationPriors)
+    path = Path(path) if path is not None else DEFAULT_PRIORS
+    priors = load_priors(path, REQUIRED_PRIORS, settings=AutomationSettings)
+    phys, nonphys = priors["threshold_physical"].params, priors["threshold_nonphysical"].params
+    if "loc" in phys and "loc" in nonphys and phys["loc"] < nonphys["loc"]:
+        raise ConfigError(
+            f"{path}: [threshold_physical] loc {phys['loc']} is below [threshold_nonphysical] loc {nonphys['loc']}",
+            "physical tasks need more capability: raise its loc",
+        )
+    return priors
 
 
 # --------------------------------------------------------------------------------------------
@@ -391,7 +357,7 @@ def total_share(shares, employment_weight):
 # --------------------------------------------------------------------------------------------
 
 
-def automation_model(e1_share, e12_share, physical, priors: AutomationPriors):
+def automation_model(e1_share, e12_share, physical, priors: PriorSet):
     """NumPyro model of the exposure labels; see the module docstring.
 
     Parameters
@@ -401,7 +367,7 @@ def automation_model(e1_share, e12_share, physical, priors: AutomationPriors):
     physical
         ``(n_groups,)`` bool.
     priors
-        Validated :class:`AutomationPriors`.
+        From :func:`load_automation_priors`.
     """
     import jax.numpy as jnp
     import numpyro
@@ -409,19 +375,15 @@ def automation_model(e1_share, e12_share, physical, priors: AutomationPriors):
     from jax.scipy.special import ndtr
 
     n_groups = physical.shape[0]
-    obs = priors.observation
-    tp = priors.threshold
-    tools = numpyro.sample(
-        "tools_extra_oom",
-        dist.TruncatedNormal(priors.tools_extra_oom.loc, priors.tools_extra_oom.scale, low=0.0),
-    )
-    mu_np = numpyro.sample("threshold_mu_nonphysical", dist.Normal(tp.nonphysical.loc, tp.nonphysical.scale))
-    mu_p = numpyro.sample("threshold_mu_physical", dist.Normal(tp.physical.loc, tp.physical.scale))
-    spread = numpyro.sample("threshold_spread", dist.HalfNormal(tp.spread.scale))
+    obs = priors.settings.observation
+    tools = numpyro.sample("tools_extra_oom", priors["tools_extra_oom"].to_numpyro())
+    mu_np = numpyro.sample("threshold_mu_nonphysical", priors["threshold_nonphysical"].to_numpyro())
+    mu_p = numpyro.sample("threshold_mu_physical", priors["threshold_physical"].to_numpyro())
+    spread = numpyro.sample("threshold_spread", priors["threshold_spread"].to_numpyro())
     with numpyro.plate("group", n_groups):
         z = numpyro.sample("threshold_z", dist.Normal(0.0, 1.0))
-        width = numpyro.sample("width_log10", dist.LogNormal(np.log(priors.width.median), priors.width.sigma_log))
-        ceiling = numpyro.sample("ceiling", dist.Beta(priors.ceiling.alpha, priors.ceiling.beta))
+        width = numpyro.sample("width_log10", priors["width"].to_numpyro())
+        ceiling = numpyro.sample("ceiling", priors["ceiling"].to_numpyro())
         threshold = numpyro.deterministic("threshold_log10", jnp.where(physical, mu_p, mu_np) + spread * z)
         x0 = obs.log10_eff_2023
         pred_e1 = ceiling * ndtr((x0 - threshold) / width)
@@ -430,7 +392,7 @@ def automation_model(e1_share, e12_share, physical, priors: AutomationPriors):
         numpyro.sample("obs_e12", dist.Normal(pred_e12, obs.obs_sd), obs=e12_share)
 
 
-def calibrate(occupations: pd.DataFrame, priors: AutomationPriors, *, key) -> AutomationPosterior:
+def calibrate(occupations: pd.DataFrame, priors: PriorSet, *, key) -> AutomationPosterior:
     """Fit the automation curves with NUTS (vectorized chains) and return posterior draws.
 
     Parameters
@@ -438,7 +400,7 @@ def calibrate(occupations: pd.DataFrame, priors: AutomationPriors, *, key) -> Au
     occupations
         Table from :func:`load_occupations`.
     priors
-        Validated :class:`AutomationPriors`.
+        From :func:`load_automation_priors`.
     key
         JAX PRNG key (explicit; never defaulted).
 
@@ -450,14 +412,14 @@ def calibrate(occupations: pd.DataFrame, priors: AutomationPriors, *, key) -> Au
     import jax.numpy as jnp
     from numpyro.infer import MCMC, NUTS
 
-    if priors.observation.labels == "human":
+    if priors.settings.observation.labels == "human":
         e1 = occupations["e1_share"].to_numpy(dtype="float64", copy=True)
         e2 = occupations["e2_share"].to_numpy(dtype="float64", copy=True)
     else:
         e1 = occupations["e1_share_gpt4"].to_numpy(dtype="float64", copy=True)
         e2 = occupations["e2_share_gpt4"].to_numpy(dtype="float64", copy=True)
     physical = occupations["physical"].to_numpy(dtype="bool", copy=True)
-    inf = priors.inference
+    inf = priors.settings.inference
     mcmc = MCMC(
         NUTS(automation_model, target_accept_prob=inf.target_accept),
         num_warmup=inf.num_warmup,
@@ -481,7 +443,7 @@ def calibrate(occupations: pd.DataFrame, priors: AutomationPriors, *, key) -> Au
         titles=tuple(occupations["title"]),
         task_types=tuple(occupations["task_type"]),
         physical=physical,
-        log10_eff_2023=float(priors.observation.log10_eff_2023),
+        log10_eff_2023=float(priors.settings.observation.log10_eff_2023),
     )
 
 
@@ -490,17 +452,17 @@ def calibrate(occupations: pd.DataFrame, priors: AutomationPriors, *, key) -> Au
 # --------------------------------------------------------------------------------------------
 
 
-def share_change_by_task_type(posterior: AutomationPosterior, log10_eff_from, log10_eff_to) -> pd.DataFrame:
-    """Change in automatable share per task type between two effective-compute levels.
+def share_change_draws(posterior: AutomationPosterior, log10_eff_from, log10_eff_to) -> dict[str, np.ndarray]:
+    """Per-draw change in automatable share (percentage points) per task type between two levels.
 
     Within a task type, groups are weighted by employment. ``log10_eff_from``/``_to`` are
     scalars or ``(n_draws,)`` arrays paired with the automation draws (e.g. the trend posterior's
-    2019.0 and 2023.0 effective compute), so the interval carries both uncertainties.
+    2019.0 and 2023.0 effective compute), so the spread carries both uncertainties.
 
     Returns
     -------
-    pandas.DataFrame
-        Index = task type; columns ``median_pp``, ``q05_pp``, ``q95_pp`` (percentage points).
+    dict
+        Task type -> ``(n_draws,)`` percentage points, for the types present in ``posterior``.
     """
     p = posterior.params
     n = p.threshold_log10.shape[0]
@@ -509,15 +471,31 @@ def share_change_by_task_type(posterior: AutomationPosterior, log10_eff_from, lo
     params = AutomationParams(*(np.asarray(a) for a in p))
     delta = np.asarray(task_share(x1, params)) - np.asarray(task_share(x0, params))  # (n, G)
     types = np.asarray(posterior.task_types)
-    rows = {}
+    out = {}
     for t in TASK_TYPES:
         m = types == t
-        if not m.any():
-            continue
-        w = posterior.employment_weight[m] / posterior.employment_weight[m].sum()
-        d = 100.0 * delta[:, m] @ w
-        rows[t] = {"median_pp": float(np.median(d)), "q05_pp": float(np.quantile(d, 0.05)),
-                   "q95_pp": float(np.quantile(d, 0.95))}
+        if m.any():
+            w = posterior.employment_weight[m] / posterior.employment_weight[m].sum()
+            out[t] = 100.0 * delta[:, m] @ w
+    return out
+
+
+def share_change_by_task_type(posterior: AutomationPosterior, log10_eff_from, log10_eff_to) -> pd.DataFrame:
+    """Median and 90% interval of :func:`share_change_draws`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index = task type; columns ``median_pp``, ``q05_pp``, ``q95_pp`` (percentage points).
+    """
+    rows = {
+        t: {
+            "median_pp": float(np.median(d)),
+            "q05_pp": float(np.quantile(d, 0.05)),
+            "q95_pp": float(np.quantile(d, 0.95)),
+        }
+        for t, d in share_change_draws(posterior, log10_eff_from, log10_eff_to).items()
+    }
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
@@ -526,5 +504,7 @@ def check_groups(posterior: AutomationPosterior, path: Path | str = "automation"
     g = len(posterior.groups)
     for name, arr in zip(AutomationParams._fields, posterior.params, strict=True):
         if np.ndim(arr) != 2 or np.shape(arr)[1] != g:
-            raise ConfigError(f"{path}: '{name}' has shape {np.shape(arr)}, expected (n_draws, {g})",
-                              "recalibrate with forecast.automation.calibrate")
+            raise ConfigError(
+                f"{path}: '{name}' has shape {np.shape(arr)}, expected (n_draws, {g})",
+                "recalibrate with forecast.automation.calibrate",
+            )

@@ -189,8 +189,10 @@ def predict(
     ref_year = float(dt_posterior.attrs.get("ref_year", REF_YEAR))
     comps = predictive_components(posterior_samples(dt_posterior), data, priors, years - ref_year, key=key)
     units = {"compute": "log10 FLOP", "spending": "log10 USD (2023)", "hardware_release": "log10 FLOP/s per USD"}
-    labels = [np.datetime_as_string(np.datetime64(pd.Timestamp(d), "D")) if not isinstance(d, int | float) else f"{d:g}"
-              for d in np.atleast_1d(np.asarray(dates, dtype=object))]
+    labels = [
+        np.datetime_as_string(np.datetime64(pd.Timestamp(d), "D")) if not isinstance(d, int | float) else f"{d:g}"
+        for d in np.atleast_1d(np.asarray(dates, dtype=object))
+    ]
     rows = []
     for s in series:
         df, loc, scale = comps[s]
@@ -367,7 +369,8 @@ def backtest(
     BacktestResult
     """
     from forecast.data import load_data, truncate
-    from forecast.infer import SamplerConfig, check_convergence, run_nuts, to_datatree
+    from forecast.gate import check_convergence
+    from forecast.infer import GATED_VARS, SamplerConfig, run_nuts, to_datatree
     from forecast.model import REQUIRED_PRIORS
     from forecast.priors import load_priors
 
@@ -386,7 +389,7 @@ def backtest(
         say(f"origin {origin}: fitting on {sum(cut.meta['rows'].values())} rows (empty: {empty or 'none'})")
         mcmc = run_nuts(data, priors, sampler, key=k_fit)
         dt = to_datatree(mcmc, data, priors, key=k_fit, posterior_predictive=False)
-        gate = check_convergence(dt, max_tree_depth=sampler.max_tree_depth)
+        gate = check_convergence(dt, GATED_VARS, max_tree_depth=sampler.max_tree_depth)
         samples = posterior_samples(dt)
         fit_rows.append(
             {
@@ -428,8 +431,19 @@ def backtest(
             ens = ens.reshape(-1, n).T
             q = _mixture_quantiles((0.05, 0.5, 0.95), tdf, loc, scale)
             parts.append(
-                _score_rows(y, names, years, method="model", pit=pit, logs=log_score_mixture(lp, axis=0),
-                            crps=crps_ensemble(y, ens, estimator="fair"), lo90=q[0], hi90=q[2], median=q[1], base=base)
+                _score_rows(
+                    y,
+                    names,
+                    years,
+                    method="model",
+                    pit=pit,
+                    logs=log_score_mixture(lp, axis=0),
+                    crps=crps_ensemble(y, ens, estimator="fair"),
+                    lo90=q[0],
+                    hi90=q[2],
+                    median=q[1],
+                    base=base,
+                )
             )
             # OLS on the same truncated series
             hist = getattr(cut, s)
@@ -438,9 +452,17 @@ def backtest(
                 tq = stats.t.ppf(0.95, odf)
                 parts.append(
                     _score_rows(
-                        y, names, years, method="ols", pit=stats.t.cdf((y - oloc) / oscale, odf),
-                        logs=log_score_student_t(y, odf, oloc, oscale), crps=crps_student_t(y, odf, oloc, oscale),
-                        lo90=oloc - tq * oscale, hi90=oloc + tq * oscale, median=oloc, base=base,
+                        y,
+                        names,
+                        years,
+                        method="ols",
+                        pit=stats.t.cdf((y - oloc) / oscale, odf),
+                        logs=log_score_student_t(y, odf, oloc, oscale),
+                        crps=crps_student_t(y, odf, oloc, oscale),
+                        lo90=oloc - tq * oscale,
+                        hi90=oloc + tq * oscale,
+                        median=oloc,
+                        base=base,
                     )
                 )
         say(f"origin {origin}: scored {offset} observations in {time.perf_counter() - t0:.0f} s")
@@ -484,10 +506,25 @@ def plot_backtest(result: BacktestResult, path: Path | str) -> Path:
         ax = axes[r, 0]
         for method, off in (("model", -0.04), ("ols", 0.04)):
             g = d[d["method"] == method]
-            ax.errorbar(g["year"] + off, g["median"], yerr=[g["median"] - g["lo90"], g["hi90"] - g["median"]],
-                        fmt="none", ecolor=colors[method], alpha=0.35, lw=0.8, label=f"{method} 90%")
+            ax.errorbar(
+                g["year"] + off,
+                g["median"],
+                yerr=[g["median"] - g["lo90"], g["hi90"] - g["median"]],
+                fmt="none",
+                ecolor=colors[method],
+                alpha=0.35,
+                lw=0.8,
+                label=f"{method} 90%",
+            )
         obs = d[d["method"] == "model"]
-        ax.scatter(obs["year"], obs["y"], s=8, c=np.where(obs["in90"], "k", "C3"), zorder=3, label="actual (red: outside model 90%)")
+        ax.scatter(
+            obs["year"],
+            obs["y"],
+            s=8,
+            c=np.where(obs["in90"], "k", "C3"),
+            zorder=3,
+            label="actual (red: outside model 90%)",
+        )
         ax.set_title(f"{s}: 90% predictive intervals vs actuals", fontsize=9)
         ax.legend(fontsize=7)
         ax = axes[r, 1]

@@ -52,10 +52,11 @@ from numpyro.infer import Predictive, init_to_median
 from numpyro.infer.hmc import hmc
 from numpyro.infer.util import initialize_model, log_likelihood
 from numpyro.util import fori_collect
-from scipy import stats
 
 from forecast.model import LATENT_SITES, REF_YEAR, ModelData, model_data, trend_model, without_observations
 from forecast.priors import PriorSet
+from forecast.ranks import plot_pit_ecdf, rank_statistics, test_table, uniformity_tests
+from forecast.vocab import GROWTH_COMPONENTS, OBSERVED_SERIES
 
 __all__ = [
     "QUANTITIES",
@@ -70,10 +71,10 @@ __all__ = [
     "variance_as_scale",
 ]
 
-#: Series of the ``noise`` dim, in model order (for quantity names).
-_NOISE = ("compute", "spending", "hardware_release", "hardware_cloud", "imagenet", "eci")
-#: Components of the ``growth`` dim, in model order.
-_GROWTH = ("compute", "spending", "hardware", "algorithmic")
+#: The fixed root seed of the calibration checks (CI's SBC test, ``forecast calibrate`` without
+#: ``--seed``, ``benchmarks/sbc_full.py``), so every one of them tests the same simulations.
+SBC_SEED = 20260101
+
 _LEVELS = ("level_compute", "level_spending", "level_hardware_release", "level_hardware_cloud")
 
 
@@ -91,7 +92,7 @@ def quantity_names(forecast_year: float = 2030.0) -> tuple[str, ...]:
     """
     year = f"{forecast_year:g}"
     return (
-        *(f"growth_{c}" for c in _GROWTH),
+        *(f"growth_{c}" for c in GROWTH_COMPONENTS),
         "identity_gap",
         "algorithmic_domain_sd",
         "growth_domain_imagenet",
@@ -99,7 +100,7 @@ def quantity_names(forecast_year: float = 2030.0) -> tuple[str, ...]:
         "hardware_source_sd",
         "growth_hardware_release",
         "growth_hardware_cloud",
-        *(f"noise_{s}" for s in _NOISE),
+        *(f"noise_{s}" for s in OBSERVED_SERIES),
         "student_df",
         *_LEVELS,
         "log_lik",
@@ -178,126 +179,6 @@ class SBCConfig:
 
 
 # ---------------------------------------------------------------------------------------------
-# Rank statistics and uniformity (no MCMC; unit-tested with a mock exact sampler)
-# ---------------------------------------------------------------------------------------------
-
-
-def rank_statistics(truth, draws, *, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Ranks of true values among posterior draws, and their randomised PIT.
-
-    Parameters
-    ----------
-    truth
-        Shape ``(N,)``: the true value per simulation.
-    draws
-        Shape ``(N, L)``: posterior draws per simulation.
-    rng
-        Generator for tie-breaking and the PIT randomisation.
-
-    Returns
-    -------
-    ranks : numpy.ndarray
-        Integers in ``0..L``: the count of draws below the truth, ties broken uniformly at
-        random (discrete quantities).
-    pit : numpy.ndarray
-        ``(rank + U) / (L + 1)``, ``U ~ Uniform(0, 1)``: continuous and exactly uniform on
-        (0, 1) under the null.
-
-    Raises
-    ------
-    ValueError
-        If any value is NaN (never silently ranked).
-
-    Examples
-    --------
-    >>> r, _ = rank_statistics([0.5], [[0.1, 0.2, 0.9]], rng=np.random.default_rng(0))
-    >>> r.tolist()
-    [2]
-    """
-    truth = np.asarray(truth, dtype=float)
-    draws = np.asarray(draws, dtype=float)
-    if truth.ndim != 1 or draws.ndim != 2 or draws.shape[0] != truth.shape[0]:
-        raise ValueError(f"truth must be (N,) and draws (N, L); got {truth.shape} and {draws.shape}")
-    if np.isnan(truth).any() or np.isnan(draws).any():
-        raise ValueError("NaN in SBC truth or draws: a fit failed; NaNs are never ranked")
-    below = (draws < truth[:, None]).sum(axis=1)
-    ties = (draws == truth[:, None]).sum(axis=1)
-    ranks = below + rng.integers(0, ties + 1)
-    pit = (ranks + rng.uniform(size=ranks.shape)) / (draws.shape[1] + 1)
-    return ranks, pit
-
-
-@dataclass(frozen=True)
-class Uniformity:
-    """Chi-square and KS results for one quantity's randomised PIT."""
-
-    chi2: float
-    chi2_p: float
-    ks: float
-    ks_p: float
-    coverage50: float
-    coverage90: float
-
-
-def uniformity_tests(pit, *, bins: int = 20) -> Uniformity:
-    """Test a randomised PIT sample for uniformity on (0, 1).
-
-    Parameters
-    ----------
-    pit
-        PIT values (e.g. from :func:`rank_statistics`).
-    bins
-        Number of equal-width bins for the chi-square test (``bins - 1`` degrees of freedom).
-
-    Returns
-    -------
-    Uniformity
-        Chi-square statistic and p-value, KS statistic and exact p-value, and the share of
-        simulations whose truth lies in the central 50% and 90% posterior intervals.
-    """
-    pit = np.asarray(pit, dtype=float)
-    counts = np.histogram(pit, bins=bins, range=(0.0, 1.0))[0]
-    chi = stats.chisquare(counts)
-    ks = stats.kstest(pit, "uniform")
-    dev = np.abs(pit - 0.5)
-    return Uniformity(
-        chi2=float(chi.statistic),
-        chi2_p=float(chi.pvalue),
-        ks=float(ks.statistic),
-        ks_p=float(ks.pvalue),
-        coverage50=float((dev <= 0.25).mean()),
-        coverage90=float((dev <= 0.45).mean()),
-    )
-
-
-def test_table(pit: pd.DataFrame, *, bins: int, family_alpha: float) -> tuple[pd.DataFrame, float]:
-    """Per-quantity uniformity tests with a Bonferroni threshold.
-
-    Parameters
-    ----------
-    pit
-        One column of PIT values per quantity.
-    bins, family_alpha
-        See :class:`SBCConfig`.
-
-    Returns
-    -------
-    (pandas.DataFrame, float)
-        Table indexed by quantity (``chi2``, ``chi2_p``, ``ks``, ``ks_p``, ``coverage50``,
-        ``coverage90``, ``passed``) and the per-test threshold ``family_alpha / (2 K)``.
-    """
-    per_test = family_alpha / (2 * pit.shape[1])
-    rows = {q: asdict(uniformity_tests(pit[q].to_numpy(), bins=bins)) for q in pit.columns}
-    table = pd.DataFrame.from_dict(rows, orient="index")
-    table["passed"] = (table["chi2_p"] > per_test) & (table["ks_p"] > per_test)
-    table.index.name = "quantity"
-    return table, per_test
-
-
-test_table.__test__ = False  # not a pytest test despite the name
-
-
-# ---------------------------------------------------------------------------------------------
 # Design and simulation
 # ---------------------------------------------------------------------------------------------
 
@@ -366,7 +247,7 @@ def _with_y(data: ModelData, draws: dict) -> ModelData:
 
 def _quantities(samples: dict, forecast_t: float) -> dict[str, Array]:
     """Parameter-derived test quantities from sample dicts (leading draw axis)."""
-    out = {f"growth_{c}": samples["growth"][..., i] for i, c in enumerate(_GROWTH)}
+    out = {f"growth_{c}": samples["growth"][..., i] for i, c in enumerate(GROWTH_COMPONENTS)}
     out["identity_gap"] = samples["identity_gap"]
     out["algorithmic_domain_sd"] = samples["algorithmic_domain_sd"]
     out["growth_domain_imagenet"] = samples["growth_domain"][..., 0]
@@ -374,7 +255,7 @@ def _quantities(samples: dict, forecast_t: float) -> dict[str, Array]:
     out["hardware_source_sd"] = samples["hardware_source_sd"]
     out["growth_hardware_release"] = samples["growth_hardware_source"][..., 0]
     out["growth_hardware_cloud"] = samples["growth_hardware_source"][..., 1]
-    out |= {f"noise_{s}": samples["noise"][..., i] for i, s in enumerate(_NOISE)}
+    out |= {f"noise_{s}": samples["noise"][..., i] for i, s in enumerate(OBSERVED_SERIES)}
     out["student_df"] = samples["student_df"]
     out |= {name: samples[name] for name in _LEVELS}
     out["trend_compute"] = samples["level_compute"] + samples["growth"][..., 0] * forecast_t
@@ -502,9 +383,7 @@ def half_data(model: Callable = trend_model) -> Callable:
     """Mutant fitter whose likelihood sees only the first half of every series."""
 
     def mutant(data, priors, forecast_t=None):
-        halved = ModelData(
-            *(s._replace(**{f: getattr(s, f)[: s.t.shape[0] // 2] for f in s._fields}) for s in data)
-        )
+        halved = ModelData(*(s._replace(**{f: getattr(s, f)[: s.t.shape[0] // 2] for f in s._fields}) for s in data))
         model(halved, priors, forecast_t)
 
     return mutant
@@ -556,7 +435,9 @@ class SBCResult:
     def failures(self) -> list[str]:
         """Failing quantities with their p-values."""
         bad = self.tests.loc[~self.tests["passed"]]
-        return [f"{q}: chi2 p={r.chi2_p:.2e}, KS p={r.ks_p:.2e}, 90% coverage {r.coverage90:.2f}" for q, r in bad.iterrows()]
+        return [
+            f"{q}: chi2 p={r.chi2_p:.2e}, KS p={r.ks_p:.2e}, 90% coverage {r.coverage90:.2f}" for q, r in bad.iterrows()
+        ]
 
     @property
     def dropped(self) -> int:
@@ -575,8 +456,7 @@ class SBCResult:
             f"SBC: N={len(self.ranks)} kept ({self.dropped} dropped on non-finite data), L={self.num_ranks}, "
             f"K={self.tests.shape[0]} quantities, per-test alpha={self.per_test_alpha:.2e} "
             f"(family {self.config['family_alpha']}, Bonferroni over K x 2 tests)",
-            f"fits with divergences: {self.divergent_share:.1%}; "
-            f"time {self.timing.get('total', float('nan')):.1f} s",
+            f"fits with divergences: {self.divergent_share:.1%}; time {self.timing.get('total', float('nan')):.1f} s",
             "PASSED" if self.passed else "FAILED: " + "; ".join(self.failures),
         ]
         return "\n".join(lines)
@@ -639,8 +519,12 @@ def run_sbc(
     truth = {k: np.asarray(v) for k, v in _quantities(sims, forecast_t).items()}
     truth["pred_compute"] = np.asarray(sims["pred_compute"][:, 0])
     truth["log_lik"] = np.asarray(
-        jax.jit(jax.vmap(lambda s, d: _total_log_lik(trend_model, jax.tree.map(lambda a: a[None], s), d, priors)[0],
-                         in_axes=(0, _batched_axes(design))))({k: sims[k] for k in LATENT_SITES}, batch)
+        jax.jit(
+            jax.vmap(
+                lambda s, d: _total_log_lik(trend_model, jax.tree.map(lambda a: a[None], s), d, priors)[0],
+                in_axes=(0, _batched_axes(design)),
+            )
+        )({k: sims[k] for k in LATENT_SITES}, batch)
     )
     finite = np.ones(n, dtype=bool)
     for s in batch:
@@ -658,7 +542,7 @@ def run_sbc(
     for start in range(0, len(kept_idx), c):
         idx = kept_idx[start : start + c]
         padded = np.concatenate([idx, np.full(c - len(idx), idx[0])])
-        d_chunk = jax.tree.map(lambda a: a[padded] if a is not None and a.ndim == 2 else a, batch)
+        d_chunk = jax.tree.map(lambda a, rows=padded: a[rows] if a is not None and a.ndim == 2 else a, batch)
         q, diag = fit_chunk(keys[padded], d_chunk)
         for name, v in q.items():
             draws.setdefault(name, []).append(np.asarray(v)[: len(idx)])
@@ -672,7 +556,7 @@ def run_sbc(
     year = f"{config.forecast_year:g}"
     rename = {"trend_compute": f"trend_compute_{year}", "pred_compute": f"pred_compute_{year}"}
     ranks, pits = {}, {}
-    for name in [k for k in _quantities_order()]:
+    for name in _quantities_order():
         col = rename.get(name, name)
         r, p = rank_statistics(truth[name][kept_idx], np.concatenate(draws[name]), rng=rng)
         ranks[col], pits[col] = r, p
@@ -701,54 +585,12 @@ def _quantities_order() -> list[str]:
 
 
 def plot_sbc_ecdf(result: SBCResult, path: Path | str, *, n_simulations: int = 1000) -> Path:
-    """ECDF-difference plot of every quantity's PIT with a simultaneous band, saved as PNG.
-
-    The band holds the whole ECDF of ``N`` uniform values jointly with probability
-    ``1 - family_alpha / K`` (Säilynoja et al. 2022, simulation method, via
-    :func:`arviz_stats.ecdf_utils.ecdf_pit` with its fixed default generator), so a curve
-    leaving it is a failure at the same family level as the tests.
-
-    Parameters
-    ----------
-    result
-        From :func:`run_sbc`.
-    path
-        PNG file to write.
-    n_simulations
-        Simulations used to calibrate the band.
-
-    Returns
-    -------
-    pathlib.Path
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from arviz_stats.ecdf_utils import ecdf_pit
-
-    k = result.pit.shape[1]
-    prob = 1 - result.config["family_alpha"] / k
-    cols = 4
-    rows = int(np.ceil(k / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.2 * rows), sharex=True, squeeze=False)
-    for ax, (name, pit) in zip(axes.ravel(), result.pit.items(), strict=False):
-        x, ecdf, lo, hi = ecdf_pit(np.sort(pit.to_numpy()), prob, n_simulations)
-        outside = bool(((ecdf < lo) | (ecdf > hi)).any())
-        ax.fill_between(x, lo - x, hi - x, step="post", color="0.85")
-        ax.step(x, ecdf - x, where="post", color="C3" if outside else "C0", lw=1)
-        ax.axhline(0, color="0.5", lw=0.5)
-        passed = bool(result.tests.loc[name, "passed"])
-        ax.set_title(f"{name}{'' if passed else ' (FAIL)'}", fontsize=8, color="k" if passed else "C3")
-        ax.tick_params(labelsize=7)
-    for ax in axes.ravel()[k:]:
-        ax.set_visible(False)
-    fig.suptitle(
-        f"SBC ECDF difference, N={len(result.pit)}, L={result.num_ranks}; band {prob:.4f} simultaneous",
-        fontsize=10,
+    """ECDF-difference plots of every SBC quantity with simultaneous bands (:func:`forecast.ranks.plot_pit_ecdf`)."""
+    return plot_pit_ecdf(
+        result.pit,
+        result.tests,
+        path,
+        family_alpha=result.config["family_alpha"],
+        num_ranks=result.num_ranks,
+        n_simulations=n_simulations,
     )
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path

@@ -59,9 +59,7 @@ def read_ml_hardware(path: Path | str, *, ledger: Ledger | None = None) -> pd.Da
     duplicate.
     """
     ledger = ledger if ledger is not None else Ledger()
-    tab = read_table(
-        path, ["Hardware name", "Release date", "Release price (USD)", COL_FP32], (), ledger.files
-    )
+    tab = read_table(path, ["Hardware name", "Release date", "Release price (USD)", COL_FP32], (), ledger.files)
     names = parse_names(tab, "Hardware name")
     dates = parse_dates(tab, "Release date")
     price = parse_numbers(tab, "Release price (USD)", money=True, positive=True)
@@ -117,9 +115,7 @@ def read_hardware_prices(
     """
     ledger = ledger if ledger is not None else Ledger()
     series = "hardware_cloud"
-    ptab = read_table(
-        prices_path, ["Hardware model", "Price date", COL_ONDEMAND], ["Vendor"], ledger.files
-    )
+    ptab = read_table(prices_path, ["Hardware model", "Price date", COL_ONDEMAND], ["Vendor"], ledger.files)
     ctab = read_table(chip_db_path, ["Hardware name", COL_FP32], (), ledger.files)
     chips = parse_names(ptab, "Hardware model")
     dates = parse_dates(ptab, "Price date")

@@ -12,19 +12,26 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from forecast.errors import ConfigError, did_you_mean
-
-M = TypeVar("M", bound=BaseModel)
 
 
 class StrictModel(BaseModel):
     """Base for config models: unknown keys are errors, instances are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class InferenceSpec(StrictModel):
+    """NUTS settings of a small model fitted inside a job (automation curves, adoption)."""
+
+    num_warmup: Annotated[int, Field(ge=10, le=10_000)]
+    num_samples: Annotated[int, Field(ge=10, le=10_000)]
+    num_chains: Annotated[int, Field(ge=1, le=16)]
+    target_accept: Annotated[float, Field(gt=0.5, lt=1.0)] = 0.9
 
 
 def file_sha256(path: Path) -> str:
@@ -93,10 +100,12 @@ def config_error(path: Path, exc: ValidationError, model: type[BaseModel]) -> Co
     fix = ctx.get("fix") if isinstance(ctx, dict) else None
     msg = msg.removeprefix("Value error, ")
     where = f"'{key}': " if key else ""
-    return ConfigError(f"{path}: {where}{msg}{shown}", fix or (f"correct the value of '{key}'" if key else "see the message"))
+    return ConfigError(
+        f"{path}: {where}{msg}{shown}", fix or (f"correct the value of '{key}'" if key else "see the message")
+    )
 
 
-def validate_dict(path: Path, data: dict[str, Any], model: type[M]) -> M:
+def validate_dict[M: BaseModel](path: Path, data: dict[str, Any], model: type[M]) -> M:
     """Validate already-parsed data against ``model``; errors name ``path``."""
     try:
         return model.model_validate(data)
@@ -104,7 +113,7 @@ def validate_dict(path: Path, data: dict[str, Any], model: type[M]) -> M:
         raise config_error(path, exc, model) from None
 
 
-def load_validated(path: Path, model: type[M]) -> M:
+def load_validated[M: BaseModel](path: Path, model: type[M]) -> M:
     """Load a TOML file and validate it against a pydantic ``model``.
 
     Parameters

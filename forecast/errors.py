@@ -59,3 +59,15 @@ def did_you_mean(name: str, options: Iterable[str]) -> str:
     """
     match = difflib.get_close_matches(str(name), list(options), n=1, cutoff=0.6)
     return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def checked_settings(factory, command: str, **values):
+    """``factory(**values)`` with its ``ValueError`` turned into a one-line input error.
+
+    For settings objects that validate themselves on construction (``SamplerConfig``,
+    ``SBCConfig``): the message names the problem and points at ``forecast COMMAND --help``.
+    """
+    try:
+        return factory(**values)
+    except ValueError as exc:
+        raise ForecastInputError(f"{command} settings: {exc}", f"see 'forecast {command} --help'") from None

@@ -181,8 +181,7 @@ def load_extract(path: Path | str | None = None) -> TrendFrames:
     if len(spending_units) > 1:
         i = int(np.flatnonzero((series == "spending").to_numpy())[-1])
         raise DataError(
-            f"{path}: line {tab.line(i)}, column 'unit': spending rows mix units "
-            f"{sorted(spending_units)}",
+            f"{path}: line {tab.line(i)}, column 'unit': spending rows mix units {sorted(spending_units)}",
             fix="build the extract from one spending series",
         )
     names = parse_names(tab, "name")
@@ -216,9 +215,7 @@ def load_extract(path: Path | str | None = None) -> TrendFrames:
                 f"({r['date'].date()}) has no matching {want} row",
                 fix=f"add the {want} row with the same name and date, or remove this one",
             )
-        m = m.rename(
-            columns={"value_c": "log10_compute", "value_p": "performance", "source_c": "source"}
-        )
+        m = m.rename(columns={"value_c": "log10_compute", "value_p": "performance", "source_c": "source"})
         frames[s] = finish_frame(m, ["log10_compute", "performance"], None)
 
     build = _build_meta(path)
@@ -227,9 +224,7 @@ def load_extract(path: Path | str | None = None) -> TrendFrames:
         "kind": "extract",
         "path": str(path),
         "frontier_rule": (build or {}).get("frontier_rule"),
-        "spending_series": (
-            "frontier_table" if spending_unit == UNIT_SPENDING_2023 else "training_costs"
-        ),
+        "spending_series": ("frontier_table" if spending_unit == UNIT_SPENDING_2023 else "training_costs"),
         "spending_unit": spending_unit,
         "build": build,
     }

@@ -69,8 +69,7 @@ class FrontierRule:
     def __post_init__(self):
         if self.method not in ("epoch_flag", "top_n"):
             raise ConfigError(
-                f"frontier rule: unknown method '{self.method}'"
-                + did_you_mean(self.method, ["epoch_flag", "top_n"]),
+                f"frontier rule: unknown method '{self.method}'" + did_you_mean(self.method, ["epoch_flag", "top_n"]),
                 fix="use method 'epoch_flag' or 'top_n'",
             )
         if isinstance(self.top_n, bool) or not isinstance(self.top_n, int) or self.top_n < 1:
@@ -102,9 +101,7 @@ class FrontierRule:
         d["window_years"] = float(d["window_years"])
         d["start_year"] = float(d["start_year"])
         if self.method == "epoch_flag":
-            d["description"] = (
-                f"Epoch AI's 'Frontier model' flag; models released from {self.start_year:g} on"
-            )
+            d["description"] = f"Epoch AI's 'Frontier model' flag; models released from {self.start_year:g} on"
         else:
             d["description"] = (
                 f"top {self.top_n} by training compute among models released in the trailing "
@@ -251,9 +248,7 @@ def empty_work_frame(value_cols: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def keep_rows(
-    df: pd.DataFrame, keep, ledger: Ledger, series: str, reason: str
-) -> pd.DataFrame:
+def keep_rows(df: pd.DataFrame, keep, ledger: Ledger, series: str, reason: str) -> pd.DataFrame:
     """Keep the rows where ``keep`` is true and count the others as dropped for ``reason``.
 
     Parameters
@@ -334,9 +329,7 @@ def dedupe(
     return keep_rows(df, keep, ledger, series, "identical duplicate")
 
 
-def finish_frame(
-    df: pd.DataFrame, value_cols: Sequence[str], source: str | None
-) -> pd.DataFrame:
+def finish_frame(df: pd.DataFrame, value_cols: Sequence[str], source: str | None) -> pd.DataFrame:
     """The public frame layout: name, date, year, values, source; sorted by date then name.
 
     Parameters
@@ -414,9 +407,7 @@ def vintage_of(frames: dict[str, pd.DataFrame]) -> tuple[str | None, dict[str, s
     vintage : str or None
     by_series : dict
     """
-    by = {
-        s: (str(f["date"].max().date()) if len(f) else None) for s, f in frames.items()
-    }
+    by = {s: (str(f["date"].max().date()) if len(f) else None) for s, f in frames.items()}
     dates = [d for d in by.values() if d is not None]
     return (max(dates) if dates else None), by
 

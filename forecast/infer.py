@@ -7,20 +7,20 @@ arguments; the sampler never draws a hidden seed.
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Literal
 
 import arviz as az
 import jax
-import numpy as np
-import pandas as pd
 import xarray as xr
 from jax import Array
 from numpyro.infer import MCMC, NUTS, Predictive, init_to_median
 
-import importlib
-import sys
+from forecast.model import COORDS, DIMS, SERIES, ModelData, trend_model, without_observations
+from forecast.priors import PriorSet
 
 # arviz_base.io_numpyro reads ``numpyro.infer.initialization`` and ``numpyro.ops.pytree`` as
 # attributes; depending on import order the submodules are loaded but not bound on their parent
@@ -28,9 +28,6 @@ import sys
 for _parent, _child in (("numpyro.infer", "initialization"), ("numpyro.ops", "pytree")):
     importlib.import_module(f"{_parent}.{_child}")
     setattr(sys.modules[_parent], _child, sys.modules[f"{_parent}.{_child}"])
-
-from forecast.model import COORDS, DIMS, SERIES, ModelData, trend_model, without_observations
-from forecast.priors import PriorSet
 
 ChainMethod = Literal["auto", "vectorized", "parallel", "sequential"]
 
@@ -56,7 +53,7 @@ GATED_VARS = (
 
 @dataclass(frozen=True)
 class SamplerConfig:
-    """NUTS settings. ``chains >= 2`` because rank-normalised R-hat needs several chains."""
+    """NUTS settings. ``chains >= 2`` for the convergence gate: rank-normalised R-hat needs several chains."""
 
     chains: int = 4
     draws: int = 1000
@@ -67,8 +64,8 @@ class SamplerConfig:
     chain_method: ChainMethod = "auto"
 
     def __post_init__(self):
-        if self.chains < 2:
-            raise ValueError("chains must be >= 2 (R-hat needs several chains)")
+        if self.chains < 1:
+            raise ValueError("chains must be >= 1 (and >= 2 for the convergence gate: R-hat needs several)")
         if self.draws < 1 or self.warmup < 1:
             raise ValueError("draws and warmup must be >= 1")
         if not 0.5 <= self.target_accept < 1.0:
@@ -188,108 +185,3 @@ def fit(
     dt = to_datatree(mcmc, data, priors, key=k_pred, posterior_predictive=posterior_predictive)
     dt.attrs["chain_method"] = mcmc.chain_method if isinstance(mcmc.chain_method, str) else "callable"
     return dt
-
-
-@dataclass(frozen=True)
-class ConvergenceGate:
-    """Thresholds of the convergence gate (Vehtari et al. 2021; CmdStan; arviz_stats.diagnose)."""
-
-    rhat_max: float = 1.01
-    ess_per_chain_min: float = 100.0
-    bfmi_min: float = 0.3
-    max_divergences: int = 0
-    max_treedepth_share: float = 0.01
-
-
-def convergence_table(dt: xr.DataTree, var_names=GATED_VARS) -> pd.DataFrame:
-    """Per-quantity R-hat (max of rank and folded), bulk and tail ESS, mean, sd and 90% interval."""
-
-    post = dt["posterior"].to_dataset()[[v for v in var_names if v in dt["posterior"]]]
-    rhat_rank = az.rhat(post, method="rank")
-    rhat_folded = az.rhat(post, method="folded")
-    ess_bulk = az.ess(post, method="bulk")
-    ess_tail = az.ess(post, method="tail")
-    rows = []
-    for name in post.data_vars:
-        da = post[name]
-        extra_dims = [d for d in da.dims if d not in ("chain", "draw")]
-        stacked = da.stack(_q=extra_dims) if extra_dims else da.expand_dims(_q=[0])
-        for i in range(stacked.sizes["_q"]):
-            sel = {"_q": i}
-            label = name
-            if extra_dims:
-                idx = stacked["_q"].values[i]
-                idx = idx if isinstance(idx, tuple) else (idx,)
-                label = f"{name}[{','.join(str(v) for v in idx)}]"
-
-            def pick(ds, _name=name, _sel=sel):
-                arr = ds[_name]
-                arr = arr.stack(_q=extra_dims) if extra_dims else arr.expand_dims(_q=[0])
-                return float(arr.isel(_sel).values)
-
-            values = stacked.isel(sel).values.ravel()
-            rows.append(
-                {
-                    "quantity": label,
-                    "mean": float(values.mean()),
-                    "sd": float(values.std(ddof=1)),
-                    "q05": float(np.quantile(values, 0.05)),
-                    "median": float(np.median(values)),
-                    "q95": float(np.quantile(values, 0.95)),
-                    "rhat": max(pick(rhat_rank), pick(rhat_folded)),
-                    "ess_bulk": pick(ess_bulk),
-                    "ess_tail": pick(ess_tail),
-                }
-            )
-    return pd.DataFrame(rows).set_index("quantity")
-
-
-@dataclass(frozen=True)
-class GateResult:
-    """Outcome of the convergence gate: the table, sampler counts and the list of failures."""
-
-    table: pd.DataFrame
-    divergences: int
-    treedepth_share: float
-    bfmi: list[float]
-    failures: list[str]
-
-    @property
-    def passed(self) -> bool:
-        return not self.failures
-
-
-def check_convergence(
-    dt: xr.DataTree, gate: ConvergenceGate = ConvergenceGate(), max_tree_depth: int = 10
-) -> GateResult:
-    """Apply the convergence gate to a fitted DataTree.
-
-    ``converged`` needs zero divergences, R-hat <= 1.01 (max of rank and folded), bulk and tail
-    ESS >= 100 per chain, E-BFMI >= 0.3 in every chain and at most 1% of transitions at the
-    maximum tree depth.
-    """
-    table = convergence_table(dt)
-    stats = dt["sample_stats"].to_dataset()
-    chains = dt["posterior"].sizes["chain"]
-    divergences = int(stats["diverging"].sum()) if "diverging" in stats else 0
-    saturated = 2**max_tree_depth - 1
-    treedepth_share = float((stats["num_steps"] >= saturated).mean()) if "num_steps" in stats else 0.0
-    energy = stats["energy"].values  # (chain, draw)
-    bfmi = [float(np.mean(np.diff(e) ** 2) / np.var(e)) for e in energy]
-
-    failures = []
-    ess_min = gate.ess_per_chain_min * chains
-    for quantity, row in table.iterrows():
-        if not row["rhat"] <= gate.rhat_max:
-            failures.append(f"{quantity}: R-hat {row['rhat']:.3f} > {gate.rhat_max}")
-        worst = min(row["ess_bulk"], row["ess_tail"])
-        if not worst >= ess_min:
-            failures.append(f"{quantity}: ESS {worst:.0f} < {ess_min:.0f}")
-    if divergences > gate.max_divergences:
-        failures.append(f"{divergences} divergent transitions after warm-up")
-    if treedepth_share > gate.max_treedepth_share:
-        failures.append(f"{treedepth_share:.1%} of transitions hit max tree depth {max_tree_depth}")
-    for c, b in enumerate(bfmi):
-        if b < gate.bfmi_min:
-            failures.append(f"chain {c}: E-BFMI {b:.2f} < {gate.bfmi_min}")
-    return GateResult(table, divergences, treedepth_share, bfmi, failures)

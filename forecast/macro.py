@@ -49,13 +49,14 @@ Regions
     NL/EU adoption; results carry that note in their attributes and CSV columns.
 
 Layers: array core (:func:`hulten_tfp`, :func:`channel_step`, :func:`labour_channels`,
-:func:`tier_exposure`; pure ``jax.numpy``), validated priors (:class:`MacroPriors`), and
+:func:`tier_exposure`; pure ``jax.numpy``), validated priors (:func:`load_macro_priors`), and
 :func:`prepare_macro`, which joins adoption draws, priors and occupation weights into
 :class:`MacroInputs` for :func:`forecast.simulate.simulate` (``macro=``).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, NamedTuple
 
@@ -63,12 +64,12 @@ import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from forecast.automation import BetaPrior
-from forecast.config import StrictModel, file_sha256, load_validated
+from forecast.config import StrictModel, file_sha256
 from forecast.errors import ConfigError, DataError, did_you_mean
-from forecast.priors import PRIORS_DIR
+from forecast.priors import PriorSet, load_priors
+from forecast.resources import priors_path
 
-DEFAULT_PRIORS = PRIORS_DIR / "macro.toml"
+DEFAULT_PRIORS = priors_path("macro.toml")
 REGIONS = ("NL", "EU", "US")
 WAGE_TIERS = ("low", "middle", "high")
 WAGE_COLUMNS = ("a_mean_wage", "h_mean_wage", "emp_share_low_wage", "emp_share_middle_wage", "emp_share_high_wage")
@@ -77,8 +78,10 @@ HOURS_PER_YEAR = 2080.0  # BLS convention for annualising hourly means
 CHANNELS = ("displacement", "reinstatement", "productivity", "wage_bill", "tfp")
 #: Share-type macro outputs, in output order.
 MACRO_SHARES = ("adoption", "realised_total", *(f"exposure_{t}_wage" for t in WAGE_TIERS))
-WEIGHTS_NOTE = ("only US occupation weights exist (BLS OEWS May 2021 employment and mean wages); "
-                "NL and EU use the US occupational structure and wages with NL/EU adoption")
+WEIGHTS_NOTE = (
+    "only US occupation weights exist (BLS OEWS May 2021 employment and mean wages); "
+    "NL and EU use the US occupational structure and wages with NL/EU adoption"
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -125,18 +128,28 @@ def occupation_wages_from_upstream(upstream_dir: Path) -> pd.DataFrame:
     cum = det["emp"].cumsum().to_numpy() / det["emp"].sum()
     lo = np.concatenate([[0.0], cum[:-1]])
     edges = np.array([0.0, 1.0 / 3.0, 2.0 / 3.0, 1.0])
-    share = np.stack([np.clip(np.minimum(cum, edges[k + 1]) - np.maximum(lo, edges[k]), 0.0, None)
-                      for k in range(3)], axis=1) / (cum - lo)[:, None]
+    share = (
+        np.stack(
+            [np.clip(np.minimum(cum, edges[k + 1]) - np.maximum(lo, edges[k]), 0.0, None) for k in range(3)], axis=1
+        )
+        / (cum - lo)[:, None]
+    )
     tiers = pd.DataFrame(share * det["emp"].to_numpy()[:, None], columns=list(WAGE_TIERS), index=det["group"])
     by_group = tiers.groupby(level=0).sum()
     by_group = by_group.div(by_group.sum(axis=1), axis=0)
     cuts = [float(det["wage"].to_numpy()[np.searchsorted(cum, c)]) for c in (1.0 / 3.0, 2.0 / 3.0)]
-    out = pd.DataFrame({
-        "group": major.index,
-        "a_mean_wage": _number(major["A_MEAN"]).to_numpy(),
-        "h_mean_wage": _number(major["H_MEAN"]).to_numpy(),
-        **{f"emp_share_{t}_wage": by_group[t].reindex(major.index).to_numpy() for t in WAGE_TIERS},
-    }).sort_values("group").reset_index(drop=True)
+    out = (
+        pd.DataFrame(
+            {
+                "group": major.index,
+                "a_mean_wage": _number(major["A_MEAN"]).to_numpy(),
+                "h_mean_wage": _number(major["H_MEAN"]).to_numpy(),
+                **{f"emp_share_{t}_wage": by_group[t].reindex(major.index).to_numpy() for t in WAGE_TIERS},
+            }
+        )
+        .sort_values("group")
+        .reset_index(drop=True)
+    )
     if out.isna().any().any():
         bad = out[out.isna().any(axis=1)]["group"].iloc[0]
         raise DataError(f"{path}: no wage data for SOC major group {bad}", "check the upstream file")
@@ -161,7 +174,9 @@ def occupation_weights(occupations: pd.DataFrame) -> tuple[np.ndarray, np.ndarra
     emp = occupations["employment"].to_numpy(dtype="float64", copy=True)
     wage = occupations["a_mean_wage"].to_numpy(dtype="float64", copy=True)
     if not (np.all(wage > 0) and np.all(np.isfinite(wage))):
-        raise DataError("occupations: non-positive or missing 'a_mean_wage'", "rebuild with scripts/build_occupations.py")
+        raise DataError(
+            "occupations: non-positive or missing 'a_mean_wage'", "rebuild with scripts/build_occupations.py"
+        )
     tiers = occupations[[f"emp_share_{t}_wage" for t in WAGE_TIERS]].to_numpy(dtype="float64", copy=True)
     tier_emp = tiers * emp[:, None]
     return emp / emp.sum(), emp * wage / (emp * wage).sum(), tier_emp / tier_emp.sum(axis=0, keepdims=True)
@@ -185,27 +200,32 @@ class AcemogluPreset(StrictModel):
     published_tfp: Fraction
 
 
-class MacroPriors(StrictModel):
-    """Validated content of ``priors/macro.toml``."""
+class MacroSettings(StrictModel):
+    """The ``[settings]`` table of ``priors/macro.toml``."""
 
-    labour_cost_saving: BetaPrior
-    labour_share: BetaPrior
-    reinstatement_ratio: BetaPrior
     output_multiplier: Annotated[float, Field(ge=0.0, le=5.0)] = 1.0
     lag_years: Annotated[int, Field(ge=0, le=10)] = 0
     n_draws: Annotated[int, Field(ge=100, le=1_000_000)] = 4000
     acemoglu2024: AcemogluPreset
 
 
-def load_macro_priors(path: Path | None = None) -> MacroPriors:
-    """Load ``priors/macro.toml`` (or ``path``) as :class:`MacroPriors`.
+#: Priors of the macro layer (drawn per Monte Carlo path; all scalar).
+REQUIRED_PRIORS: dict[str, tuple[str, ...]] = {
+    "labour_cost_saving": (),
+    "labour_share": (),
+    "reinstatement_ratio": (),
+}
+
+
+def load_macro_priors(path: Path | None = None) -> PriorSet:
+    """Load ``priors/macro.toml`` (or ``path``): the priors and their ``[settings]``.
 
     Raises
     ------
     ConfigError
         One line naming the file and key path, with a did-you-mean hint.
     """
-    return load_validated(Path(path) if path is not None else DEFAULT_PRIORS, MacroPriors)
+    return load_priors(Path(path) if path is not None else DEFAULT_PRIORS, REQUIRED_PRIORS, settings=MacroSettings)
 
 
 # --------------------------------------------------------------------------------------------
@@ -226,8 +246,9 @@ def hulten_tfp(gdp_share_automated, cost_saving):
 
 def acemoglu_tfp(preset: AcemogluPreset) -> float:
     """TFP gain over ``preset.horizon_years`` from Acemoglu (2024)'s inputs (about 0.0066)."""
-    return float(hulten_tfp(preset.tasks_exposed * preset.profitably_automated,
-                            preset.labour_cost_saving * preset.labour_share))
+    return float(
+        hulten_tfp(preset.tasks_exposed * preset.profitably_automated, preset.labour_cost_saving * preset.labour_share)
+    )
 
 
 class ChannelParams(NamedTuple):
@@ -319,8 +340,9 @@ def channel_step(state: ChannelState, realised, omega, params: ChannelParams):
     wage_level = state.wage_level * (task_content / state.task_content) * jnp.exp(prod)
     flows = Channels(disp, reinst, prod, jnp.log(wage_level) - jnp.log(state.wage_level), tfp)
     c = state.cumulative
-    cumulative = Channels(c.displacement + disp, c.reinstatement + reinst, c.productivity + prod,
-                          jnp.log(wage_level), c.tfp + tfp)
+    cumulative = Channels(
+        c.displacement + disp, c.reinstatement + reinst, c.productivity + prod, jnp.log(wage_level), c.tfp + tfp
+    )
     return ChannelState(realised, task_content, wage_level, cumulative), flows
 
 
@@ -351,8 +373,10 @@ def labour_channels(realised, omega, params: ChannelParams):
     state0 = channel_init(realised[0])
     _, (cum, flows) = jax.lax.scan(step, state0, realised[1:])
     zero = jax.tree.map(lambda a: a[None], state0.cumulative)
-    return (jax.tree.map(lambda a, b: jnp.concatenate([a, b]), zero, cum),
-            jax.tree.map(lambda a, b: jnp.concatenate([a, b]), zero, flows))
+    return (
+        jax.tree.map(lambda a, b: jnp.concatenate([a, b]), zero, cum),
+        jax.tree.map(lambda a, b: jnp.concatenate([a, b]), zero, flows),
+    )
 
 
 def tier_exposure(realised, tier_weight):
@@ -407,14 +431,16 @@ class MacroInputs(NamedTuple):
     attrs: dict
 
 
-def _beta(key, prior: BetaPrior, n: int) -> np.ndarray:
-    import jax
-
-    return np.asarray(jax.random.beta(key, prior.alpha, prior.beta, (n,), dtype="float64"))
-
-
-def prepare_macro(region: str, adoption, priors: MacroPriors, occupations: pd.DataFrame, *, key,
-                  lag_years: int | None = None, priors_path: Path | str | None = None) -> MacroInputs:
+def prepare_macro(
+    region: str,
+    adoption,
+    priors: PriorSet,
+    occupations: pd.DataFrame,
+    *,
+    key,
+    lag_years: int | None = None,
+    priors_path: Path | str | None = None,
+) -> MacroInputs:
     """Join adoption draws, macro priors and occupation weights into :class:`MacroInputs`.
 
     Parameters
@@ -424,50 +450,55 @@ def prepare_macro(region: str, adoption, priors: MacroPriors, occupations: pd.Da
     adoption
         :class:`~forecast.adoption.AdoptionPosterior`.
     priors
-        :class:`MacroPriors`.
+        From :func:`load_macro_priors`.
     occupations
         Table from :func:`forecast.automation.load_occupations` (with the wage columns), in the
         same group order as the automation posterior.
     key
         JAX PRNG key for the prior draws of cost saving, labour share and reinstatement ratio.
     lag_years
-        Overrides ``priors.lag_years``.
+        Overrides ``settings.lag_years``.
     priors_path
         Recorded in the attrs (with its sha256) when given.
 
     Returns
     -------
     MacroInputs
-        ``priors.n_draws`` joint draws; adoption draws are cycled over when fewer.
+        ``settings.n_draws`` joint draws; adoption draws are cycled over when fewer.
     """
     import jax
 
     from forecast.adoption import REGION_UNITS
 
     if region not in REGIONS:
-        raise ConfigError(f"macro: unknown region '{region}'{did_you_mean(region, REGIONS)}",
-                          f"use one of {', '.join(REGIONS)}")
-    lag = priors.lag_years if lag_years is None else int(lag_years)
+        raise ConfigError(
+            f"macro: unknown region '{region}'{did_you_mean(region, REGIONS)}", f"use one of {', '.join(REGIONS)}"
+        )
+    settings = priors.settings
+    lag = settings.lag_years if lag_years is None else int(lag_years)
     if not 0 <= lag <= 10:
         raise ConfigError(f"macro: lag_years={lag}", "pass a lag of 0 to 10 years")
     unit = REGION_UNITS[region]
     ceiling, rate, midpoint = adoption.unit_curve(unit)
-    n = priors.n_draws
+    n = settings.n_draws
     idx = np.arange(n) % ceiling.shape[0]
     k_lcs, k_ls, k_rho = jax.random.split(key, 3)
-    cost_saving = _beta(k_lcs, priors.labour_cost_saving, n) * _beta(k_ls, priors.labour_share, n)
+    cost_saving = priors.sample("labour_cost_saving", k_lcs, n) * priors.sample("labour_share", k_ls, n)
     draws = MacroDraws(
         adoption_ceiling=np.asarray(ceiling, "float64")[idx],
         adoption_rate=np.asarray(rate, "float64")[idx],
         adoption_midpoint=np.asarray(midpoint, "float64")[idx],
         cost_saving=cost_saving,
-        reinstatement_ratio=_beta(k_rho, priors.reinstatement_ratio, n),
-        output_multiplier=np.full(n, float(priors.output_multiplier)),
+        reinstatement_ratio=priors.sample("reinstatement_ratio", k_rho, n),
+        output_multiplier=np.full(n, float(settings.output_multiplier)),
     )
     emp, omega, tier = occupation_weights(occupations)
-    source = (f"Eurostat E_AI_TANY diffusion model, unit {unit}, fitted {list(adoption.years)}" if unit is not None
-              else f"no US adoption data: new unit of the EU diffusion hierarchy (population predictive), "
-                   f"fitted {list(adoption.years)}")
+    source = (
+        f"Eurostat E_AI_TANY diffusion model, unit {unit}, fitted {list(adoption.years)}"
+        if unit is not None
+        else f"no US adoption data: new unit of the EU diffusion hierarchy (population predictive), "
+        f"fitted {list(adoption.years)}"
+    )
     attrs = {
         "macro_region": region,
         "macro_adoption_source": source,
@@ -475,7 +506,7 @@ def prepare_macro(region: str, adoption, priors: MacroPriors, occupations: pd.Da
         "macro_lag_years": lag,
         "macro_priors_source": str(priors_path) if priors_path is not None else "",
         "macro_priors_sha256": file_sha256(Path(priors_path)) if priors_path is not None else "",
-        "macro_priors": priors.model_dump_json(),
+        "macro_priors": json.dumps({"priors": priors.to_dict(), "settings": settings.model_dump()}),
     }
     return MacroInputs(draws, emp, omega, tier, tuple(occupations["group"]), lag, region, attrs)
 
@@ -508,9 +539,28 @@ def effect_from_bin_space(y):
 
 
 __all__ = [
-    "CHANNELS", "MACRO_SHARES", "REGIONS", "WAGE_TIERS", "WEIGHTS_NOTE", "AcemogluPreset", "ChannelParams",
-    "ChannelState", "Channels", "MacroDraws", "MacroInputs", "MacroPriors", "acemoglu_tfp", "channel_init",
-    "channel_step", "hulten_tfp", "labour_channels", "load_macro_priors", "macro_channel_params",
-    "occupation_wages_from_upstream", "occupation_weights", "prepare_macro", "tier_exposure",
+    "CHANNELS",
+    "MACRO_SHARES",
+    "REGIONS",
+    "WAGE_TIERS",
+    "WEIGHTS_NOTE",
+    "AcemogluPreset",
+    "ChannelParams",
+    "ChannelState",
+    "Channels",
+    "MacroDraws",
+    "MacroInputs",
+    "MacroSettings",
+    "REQUIRED_PRIORS",
+    "acemoglu_tfp",
+    "channel_init",
+    "channel_step",
+    "hulten_tfp",
+    "labour_channels",
+    "load_macro_priors",
+    "macro_channel_params",
+    "occupation_wages_from_upstream",
+    "occupation_weights",
+    "prepare_macro",
+    "tier_exposure",
 ]
-

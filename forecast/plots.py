@@ -26,19 +26,15 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless: CLI and CI have no display
 
-import arviz as az  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+import arviz as az
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+
+from forecast.reference import PUBLISHED_2030_BANDS_OOM, PUBLISHED_DOUBLING_MONTHS
 
 #: The quantities analysts read first.
 KEY_VARS = ["growth", "identity_gap", "growth_domain", "growth_hardware_source", "noise", "student_df"]
-
-#: Published doubling times (months) the fitted ones are compared with.
-PUBLISHED_DOUBLING_MONTHS = {"algorithmic": 9.0, "hardware": 30.0, "spending": 7.0}
-
-#: Published 2030 effective-compute bands (log10 factor vs the base year) and their labels.
-BANDS_2030_OOM = {"conservative": 4.0, "central": 8.0, "explosive": 12.0}
 
 #: Fixed colours so a scenario looks the same in every figure.
 SCENARIO_COLORS = {
@@ -98,12 +94,48 @@ def _grid(n: int, ncols: int) -> tuple[int, int]:
     return -(-n // ncols), ncols
 
 
+def _scenario_panels(
+    simulations: Mapping[str, object],
+    panel,
+    *,
+    who: str,
+    height: float,
+    ylabel: str,
+    title: str,
+    out_dir: Path,
+    filename: str,
+) -> Path:
+    """One panel per scenario (two per row, shared y axis): ``panel(ax, dataset, years, color)`` draws."""
+    names = list(simulations)
+    if not names:
+        raise ValueError(f"{who}: no simulations given")
+    nrows, ncols = _grid(len(names), 2)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, height * nrows), sharey=True, squeeze=False)
+    for i, name in enumerate(names):
+        ax = axes.flat[i]
+        ds = _root(simulations[name])
+        panel(ax, ds, np.asarray(ds["year"].values, dtype="float64"), scenario_color(name, i))
+        ax.set_title(name)
+        ax.set_xlabel("year")
+        _year_axis(ax)
+        if i % ncols == 0:
+            ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.25)
+        if i == 0:
+            ax.legend(loc="upper left", fontsize=8)
+    for ax in axes.flat[len(names) :]:
+        ax.set_visible(False)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return _save(fig, out_dir, filename)
+
+
 def effective_compute_fan(
     simulations: Mapping[str, object],
     out_dir: Path,
     *,
     band_year: int = 2030,
-    bands_oom: Mapping[str, float] = BANDS_2030_OOM,
+    bands_oom: Mapping[str, float] = PUBLISHED_2030_BANDS_OOM,
     filename: str = "effective_compute_fan.png",
 ) -> Path:
     """Fan chart of the log10 effective-compute factor vs the base year, one panel per scenario.
@@ -127,39 +159,35 @@ def effective_compute_fan(
     pathlib.Path
         The PNG written.
     """
-    names = list(simulations)
-    if not names:
-        raise ValueError("effective_compute_fan: no simulations given")
-    nrows, ncols = _grid(len(names), 2)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.6 * nrows), sharey=True, squeeze=False)
-    for i, name in enumerate(names):
-        ax = axes.flat[i]
-        ds = _root(simulations[name])
-        years = np.asarray(ds["year"].values, dtype="float64")
-        q = _quantile_array(ds["log10_factor"].sel(series="effective"))
-        color = scenario_color(name, i)
-        _fan(ax, years, q, color, label="median")
-        base = int(ds.attrs.get("base_year", simulations[name].attrs.get("base_year", years[0])))
+
+    def panel(ax, ds, years, color):
+        _fan(ax, years, _quantile_array(ds["log10_factor"].sel(series="effective")), color, label="median")
         if years[0] <= band_year <= years[-1]:
             ax.axvline(band_year, color="0.5", lw=0.8, ls=":")
             for label, oom in bands_oom.items():
                 ax.axhline(oom, color="0.35", lw=0.7, ls="--")
                 ax.plot([band_year], [oom], marker="D", color="k", ms=5, zorder=5)
-                ax.annotate(f"1e{oom:g} ({label})", (band_year, oom), xytext=(4, 3), textcoords="offset points",
-                            fontsize=7.5, color="0.2")
-        ax.set_title(name)
-        ax.set_xlabel("year")
-        _year_axis(ax)
-        if i % ncols == 0:
-            ax.set_ylabel(f"log10 effective-compute factor vs {base}")
-        ax.grid(alpha=0.25)
-        if i == 0:
-            ax.legend(loc="upper left", fontsize=8)
-    for ax in axes.flat[len(names):]:
-        ax.set_visible(False)
-    fig.suptitle("Effective compute (frontier training compute × algorithmic progress)", fontsize=11)
-    fig.tight_layout()
-    return _save(fig, out_dir, filename)
+                ax.annotate(
+                    f"1e{oom:g} ({label})",
+                    (band_year, oom),
+                    xytext=(4, 3),
+                    textcoords="offset points",
+                    fontsize=7.5,
+                    color="0.2",
+                )
+
+    first = next(iter(simulations.values()), None)
+    base = first.attrs.get("base_year", "") if first is not None else ""
+    return _scenario_panels(
+        simulations,
+        panel,
+        who="effective_compute_fan",
+        height=3.6,
+        ylabel=f"log10 effective-compute factor vs {base}",
+        title="Effective compute (frontier training compute × algorithmic progress)",
+        out_dir=out_dir,
+        filename=filename,
+    )
 
 
 def doubling_time_plot(
@@ -214,7 +242,7 @@ def doubling_time_plot(
         ax.set_xlabel("doubling time, months")
         ax.set_yticks([])
         ax.legend(fontsize=7, loc="upper right")
-    for ax in axes.flat[len(order):]:
+    for ax in axes.flat[len(order) :]:
         ax.set_visible(False)
     fig.suptitle("Doubling times: posterior vs published", fontsize=11)
     fig.tight_layout()
@@ -243,32 +271,23 @@ def automation_share_fan(
     pathlib.Path
         The PNG written.
     """
-    names = list(simulations)
-    if not names:
-        raise ValueError("automation_share_fan: no simulations given")
-    nrows, ncols = _grid(len(names), 2)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.4 * nrows), sharey=True, squeeze=False)
-    for i, name in enumerate(names):
-        ax = axes.flat[i]
-        ds = _root(simulations[name])
-        years = np.asarray(ds["year"].values, dtype="float64")
-        _fan(ax, years, 100.0 * _quantile_array(ds["share_total"]), scenario_color(name, i), label="median")
+
+    def panel(ax, ds, years, color):
+        _fan(ax, years, 100.0 * _quantile_array(ds["share_total"]), color, label="median")
         for thr in (20, 50, 80):
             ax.axhline(thr, color="0.6", lw=0.6, ls=":")
         ax.set_ylim(0, 100)
-        ax.set_title(name)
-        ax.set_xlabel("year")
-        _year_axis(ax)
-        if i % ncols == 0:
-            ax.set_ylabel("automatable share of tasks, %")
-        ax.grid(alpha=0.25)
-        if i == 0:
-            ax.legend(loc="upper left", fontsize=8)
-    for ax in axes.flat[len(names):]:
-        ax.set_visible(False)
-    fig.suptitle("Automatable share of all tasks (employment-weighted)", fontsize=11)
-    fig.tight_layout()
-    return _save(fig, out_dir, filename)
+
+    return _scenario_panels(
+        simulations,
+        panel,
+        who="automation_share_fan",
+        height=3.4,
+        ylabel="automatable share of tasks, %",
+        title="Automatable share of all tasks (employment-weighted)",
+        out_dir=out_dir,
+        filename=filename,
+    )
 
 
 def automation_group_fan(
@@ -306,8 +325,7 @@ def automation_group_fan(
     titles = [str(t) for t in ds["group_title"].values] if "group_title" in ds.coords else groups
     years = np.asarray(ds["year"].values, dtype="float64")
     nrows, ncols = _grid(len(groups), ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.3 * ncols, 1.9 * nrows), sharex=True, sharey=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.3 * ncols, 1.9 * nrows), sharex=True, sharey=True, squeeze=False)
     color = scenario_color(scenario)
     for i, (g, title) in enumerate(zip(groups, titles, strict=True)):
         ax = axes.flat[i]
@@ -318,7 +336,7 @@ def automation_group_fan(
         _year_axis(ax)
         ax.set_ylim(0, 100)
         ax.grid(alpha=0.25)
-    for ax in axes.flat[len(groups):]:
+    for ax in axes.flat[len(groups) :]:
         ax.set_visible(False)
     fig.supxlabel("year", fontsize=8)
     fig.supylabel("automatable share of the group's tasks, %", fontsize=8)
@@ -365,8 +383,14 @@ def crossing_year_plot(
             years = np.asarray(ds["year"].values, dtype="float64")
             cdf = np.asarray(ds["prob_crossed_by"].sel(share_threshold=thr).values, dtype="float64")
             never = 1.0 - cdf[-1]
-            ax.step(years, cdf, where="post", color=scenario_color(name, i), lw=1.6,
-                    label=f"{name} (not by {int(years[-1])}: {never:.0%})")
+            ax.step(
+                years,
+                cdf,
+                where="post",
+                color=scenario_color(name, i),
+                lw=1.6,
+                label=f"{name} (not by {int(years[-1])}: {never:.0%})",
+            )
         ax.set_title(f"total share ≥ {thr:.0%}")
         ax.set_xlabel("year")
         _year_axis(ax)
@@ -470,7 +494,13 @@ def report_plots(
 
 
 __all__ = [
-    "KEY_VARS", "PUBLISHED_DOUBLING_MONTHS", "BANDS_2030_OOM", "scenario_color", "effective_compute_fan",
-    "doubling_time_plot", "automation_share_fan", "automation_group_fan", "crossing_year_plot", "diagnostic_plots",
+    "KEY_VARS",
+    "scenario_color",
+    "effective_compute_fan",
+    "doubling_time_plot",
+    "automation_share_fan",
+    "automation_group_fan",
+    "crossing_year_plot",
+    "diagnostic_plots",
     "report_plots",
 ]

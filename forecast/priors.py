@@ -17,14 +17,15 @@ This module does not import JAX; :meth:`PriorSpec.to_numpyro` imports NumPyro la
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from pydantic import model_validator
+from pydantic import BaseModel, create_model, model_validator
 
 from forecast.config import StrictModel, file_sha256, load_toml, validate_dict
 from forecast.errors import ConfigError, did_you_mean
+from forecast.resources import priors_path
 
 _POSITIVE = "positive"
 _REAL = "real"
@@ -130,6 +131,7 @@ class PriorSet:
     specs: dict[str, PriorSpec]
     path: str
     sha256: str
+    settings: Any = None
 
     def __getitem__(self, name: str) -> PriorSpec:
         return self.specs[name]
@@ -138,18 +140,39 @@ class PriorSet:
         """Plain nested dict (for run metadata)."""
         return {name: spec.to_dict() for name, spec in self.specs.items()}
 
+    def with_settings(self, **updates: Any) -> PriorSet:
+        """A copy whose ``settings`` has the given fields replaced (e.g. a smaller ``inference``)."""
+        return replace(self, settings=self.settings.model_copy(update=updates))
 
-#: The project's ``priors/`` folder (TOML prior and scenario specs), beside the package.
-PRIORS_DIR = Path(__file__).resolve().parents[1] / "priors"
+    def sample(self, name: str, key, n: int):
+        """``n`` prior draws of ``name`` as a NumPy array (float64 under x64)."""
+        import numpy as np
+
+        return np.asarray(self[name].to_numpyro().sample(key, (n,)))
 
 
 def default_trend_priors_path() -> Path:
-    """Path of the default trend priors, ``priors/trends.toml``."""
-    return PRIORS_DIR / "trends.toml"
+    """Path of the default trend priors, ``priors/trends.toml`` (shipped in the package)."""
+    return priors_path("trends.toml")
 
 
-def load_priors(path: Path | None = None, required: dict[str, tuple[str, ...]] | None = None) -> PriorSet:
+#: The one table of a prior file that is not a prior: the model's other settings (inference,
+#: observation dates, ...), validated against the model's own settings schema.
+SETTINGS_TABLE = "settings"
+
+
+def load_priors(
+    path: Path | None = None,
+    required: dict[str, tuple[str, ...]] | None = None,
+    *,
+    settings: type[BaseModel] | None = None,
+) -> PriorSet:
     """Load and validate a prior file.
+
+    Every prior file uses one dialect: each prior is a ``[name]`` table naming a distribution of
+    the closed :data:`REGISTRY` and its parameters; a model's other settings live in one
+    ``[settings]`` table checked against ``settings`` (unknown keys are errors with a
+    did-you-mean hint there too).
 
     Parameters
     ----------
@@ -158,6 +181,8 @@ def load_priors(path: Path | None = None, required: dict[str, tuple[str, ...]] |
     required
         Prior names the model needs, each with its required ``dims``. Missing names and unknown
         names (typos) are errors, with a did-you-mean hint.
+    settings
+        Pydantic model of the ``[settings]`` table, or None when the file has none.
 
     Returns
     -------
@@ -166,21 +191,23 @@ def load_priors(path: Path | None = None, required: dict[str, tuple[str, ...]] |
     Raises
     ------
     ConfigError
-        One line naming the file, the prior and the fix.
+        One line naming the file, the prior or setting, and the fix.
     """
     path = Path(path) if path is not None else default_trend_priors_path()
     raw = load_toml(path)
+    settings_raw = raw.pop(SETTINGS_TABLE, None) if settings is not None else None
     specs: dict[str, PriorSpec] = {}
     for name, table in raw.items():
+        if required is not None and name not in required:
+            known = [*required, *([SETTINGS_TABLE] if settings else [])]
+            raise ConfigError(
+                f"{path}: unknown prior '{name}'{did_you_mean(name, known)}",
+                f"use one of: {', '.join(required)}",
+            )
         if not isinstance(table, dict):
             raise ConfigError(
                 f"{path}: '{name}' must be a table like [{name}] with distribution = ...",
                 "write each prior as its own [name] table",
-            )
-        if required is not None and name not in required:
-            raise ConfigError(
-                f"{path}: unknown prior '{name}'{did_you_mean(name, required)}",
-                f"use one of: {', '.join(required)}",
             )
         specs[name] = validate_dict(Path(f"{path}: [{name}]"), table, PriorSpec)
     if required is not None:
@@ -192,4 +219,10 @@ def load_priors(path: Path | None = None, required: dict[str, tuple[str, ...]] |
                     f"{path}: [{name}] has dims {list(specs[name].dims)}, the model needs {list(dims)}",
                     f"set dims = {list(dims)}",
                 )
-    return PriorSet(specs=specs, path=str(path), sha256=file_sha256(path))
+    parsed = None
+    if settings is not None:
+        wrapper = create_model("SettingsFile", __base__=StrictModel, settings=(settings, ...))
+        parsed = validate_dict(
+            path, {SETTINGS_TABLE: settings_raw} if settings_raw is not None else {}, wrapper
+        ).settings
+    return PriorSet(specs=specs, path=str(path), sha256=file_sha256(path), settings=parsed)

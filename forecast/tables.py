@@ -101,8 +101,7 @@ def _decode(path: Path, raw: bytes) -> str:
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         raise DataError(
-            f"{path}: line {line}: byte {raw[e.start:e.start + 1]!r} at offset {e.start} is not "
-            "valid UTF-8",
+            f"{path}: line {line}: byte {raw[e.start : e.start + 1]!r} at offset {e.start} is not valid UTF-8",
             fix="save the file as UTF-8",
         ) from None
 
@@ -250,8 +249,7 @@ def read_table(
             )
     if not rows:
         raise DataError(
-            f"{path}: line 2, column '{required[0]}': no data rows after the header "
-            f"(columns: {list_columns(header)})",
+            f"{path}: line 2, column '{required[0]}': no data rows after the header (columns: {list_columns(header)})",
             fix="the file holds a header only; regenerate or re-download it",
         )
     data: dict[str, list[str]] = {}
@@ -298,9 +296,7 @@ def fail_rows(tab: Table, mask: np.ndarray, col: str, what: str, fix: str) -> No
     value = tab.df[col].iat[i]
     shown = "the cell" if not str(value).strip() else f"value {value!r}"
     more = f" (and {idx.size - 1} more rows like it)" if idx.size > 1 else ""
-    raise DataError(
-        f"{tab.path}: line {tab.line(i)}, column '{col}': {shown} {what}{more}", fix=fix
-    )
+    raise DataError(f"{tab.path}: line {tab.line(i)}, column '{col}': {shown} {what}{more}", fix=fix)
 
 
 def parse_text(tab: Table, col: str) -> pd.Series:
@@ -367,9 +363,7 @@ def parse_numbers(
     return num
 
 
-def parse_dates(
-    tab: Table, col: str, fmt: str = "%Y-%m-%d", *, required: bool = False
-) -> pd.Series:
+def parse_dates(tab: Table, col: str, fmt: str = "%Y-%m-%d", *, required: bool = False) -> pd.Series:
     """Parse a date column; reject unparseable, future and pre-1950 dates.
 
     Parameters
@@ -445,7 +439,5 @@ def parse_flags(tab: Table, col: str) -> np.ndarray:
     s = parse_text(tab, col).str.lower()
     true = s.isin(["true", "1", "yes", "checked"]).to_numpy()
     false = s.isin(["", "false", "0", "no"]).to_numpy()
-    fail_rows(
-        tab, ~(true | false), col, "is not True or empty", "write True or leave the cell empty"
-    )
+    fail_rows(tab, ~(true | false), col, "is not True or empty", "write True or leave the cell empty")
     return true

@@ -32,7 +32,7 @@ def growth_from_doubling(doubling_months_value):
 
     Examples
     --------
-    >>> round(growth_from_doubling(7.0), 4)
+    >>> round(growth_from_doubling(7.0), 3)
     0.516
     """
     return LOG10_2_MONTHS / doubling_months_value

@@ -124,9 +124,7 @@ def read_frontier_models(
     """
     ledger = ledger if ledger is not None else Ledger()
     path = Path(path)
-    tab = read_table(
-        path, ["Model", "Publication date", COL_COMPUTE], [COL_COST, COL_FLAG], ledger.files
-    )
+    tab = read_table(path, ["Model", "Publication date", COL_COMPUTE], [COL_COST, COL_FLAG], ledger.files)
     if rule.method == "epoch_flag" and COL_FLAG not in tab.header:
         raise DataError(
             f"{path}: line 1, column '{COL_FLAG}': the epoch_flag frontier rule needs Epoch's "
@@ -142,9 +140,7 @@ def read_frontier_models(
     flag = parse_flags(tab, COL_FLAG) if rule.method == "epoch_flag" else 0.0
 
     w = work_frame(names, dates, {"v": compute, "flag": flag}, tab.df["_line"])
-    compute_df, ranked = _frontier_series(
-        w, "compute", COL_COMPUTE, "no training compute", path, rule, ledger
-    )
+    compute_df, ranked = _frontier_series(w, "compute", COL_COMPUTE, "no training compute", path, rule, ledger)
     if not has_cost:
         ledger.drop("spending", f"file has no '{COL_COST}' column", len(tab.df))
         empty = empty_work_frame(["log10_value"])
@@ -177,14 +173,12 @@ def _frontier_series(
     w = dedupe(w, {"v": column}, path, ledger, series)
     w["year"] = decimal_year(w["date"])
     if rule.method == "top_n" and ranked is None:
-        w["flag"] = top_n_mask(
-            w["year"].to_numpy(), w["v"].to_numpy(), rule.top_n, rule.window_years
-        ).astype(np.float64)
+        w["flag"] = top_n_mask(w["year"].to_numpy(), w["v"].to_numpy(), rule.top_n, rule.window_years).astype(
+            np.float64
+        )
     elif rule.method == "top_n":
         w = w.drop(columns="flag").merge(ranked, on=["name", "date"], how="left")
-        w = keep_rows(
-            w, w["flag"].notna(), ledger, series, "no training compute (top_n ranks by it)"
-        )
+        w = keep_rows(w, w["flag"].notna(), ledger, series, "no training compute (top_n ranks by it)")
     # Taken before the start_year and frontier cuts, so that a spending row later dropped is
     # counted under the same reason as its compute row, not as unranked.
     ranking = w[["name", "date", "flag"]]
@@ -252,9 +246,7 @@ def read_training_costs(
     dates = pd.Series([date_of.get(n, pd.NaT) for n in cnames], dtype="datetime64[us]")
     w = work_frame(cnames, dates, {"v": cost}, ctab.df["_line"])
     w = keep_rows(w, known, ledger, "spending", "model not in the models table")
-    w = keep_rows(
-        w, w["date"].notna(), ledger, "spending", "no publication date in models table"
-    )
+    w = keep_rows(w, w["date"].notna(), ledger, "spending", "no publication date in models table")
     w = keep_rows(w, w["v"].notna(), ledger, "spending", "no Hardware_Capex_Energy_Cost")
     w = dedupe(w, {"v": "Hardware_Capex_Energy_Cost"}, ctab.path, ledger, "spending")
     if rule is not None:
@@ -314,11 +306,7 @@ def read_imagenet(path: Path | str, *, ledger: Ledger | None = None) -> pd.DataF
         "write the top-1 error in percent, e.g. 23.5",
     )
     comp = parse_numbers(tab, "final_compute_estimate", positive=True)
-    res = (
-        parse_numbers(tab, "input_size_test")
-        if "input_size_test" in tab.header
-        else np.full(len(tab.df), np.nan)
-    )
+    res = parse_numbers(tab, "input_size_test") if "input_size_test" in tab.header else np.full(len(tab.df), np.nan)
     values = {"comp": comp, "err": err, "extra": extra, "res": res}
     w = work_frame(names, dates, values, tab.df["_line"])
     w = keep_rows(w, w["date"].notna(), ledger, series, "no publication date")
@@ -396,9 +384,7 @@ def read_eci(path: Path | str, *, ledger: Ledger | None = None) -> pd.DataFrame:
     w = keep_rows(w, w["comp"].notna(), ledger, series, "no training compute")
     w = dedupe(w, {"comp": COL_COMPUTE, "score": "ECI Score"}, Path(path), ledger, series)
     first = ~w.duplicated(["model", "score", "comp"]).to_numpy()
-    w = keep_rows(
-        w, first, ledger, series, "another version of the same model (same score, compute)"
-    )
+    w = keep_rows(w, first, ledger, series, "another version of the same model (same score, compute)")
     w["log10_compute"] = np.log10(w["comp"].to_numpy())
     w["performance"] = w["score"]
     return finish_frame(w, ["log10_compute", "performance"], SRC_ECI)
@@ -471,8 +457,6 @@ def load_upstream(
         "frontier_rule": rule.to_dict(),
         "models_file": f"epoch_ai_models/{models_file}",
         "spending_series": spending,
-        "spending_unit": (
-            UNIT_SPENDING_2023 if spending == "frontier_table" else UNIT_SPENDING_COTTIER
-        ),
+        "spending_unit": (UNIT_SPENDING_2023 if spending == "frontier_table" else UNIT_SPENDING_COTTIER),
     }
     return assemble(frames, ledger, meta)

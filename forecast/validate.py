@@ -39,14 +39,10 @@ __all__ = ["path_kind", "validate_path"]
 _SIGNATURES = {
     "extract": set(EXTRACT_COLUMNS),
     "models": {"Model", "Publication date", COL_COMPUTE, COL_COST, "Organization"},
-    "training_costs": {
-        "Model", "Hardware_Capex_Energy_Cost", "Cloud_Cost", "Hardware_Acquisition_Cost"
-    },
+    "training_costs": {"Model", "Hardware_Capex_Energy_Cost", "Cloud_Cost", "Hardware_Acquisition_Cost"},
     "hardware_prices": {"Hardware model", "Price date", COL_ONDEMAND, "Vendor", "Price source"},
     "ml_hardware": {"Hardware name", "Release date", "Release price (USD)", COL_FP32},
-    "imagenet": {
-        "model_name", "publication_date", "extra_data", "top_1_error", "final_compute_estimate"
-    },
+    "imagenet": {"model_name", "publication_date", "extra_data", "top_1_error", "final_compute_estimate"},
     "eci": {"Model version", "ECI Score", "Release date", COL_COMPUTE},
 }
 
@@ -88,8 +84,7 @@ def _sibling(path: Path, pattern: str, what: str, folders: Sequence[Path] = ()) 
         hits = sorted(folder.glob(pattern))
         if len(hits) > 1:
             raise DataError(
-                f"{path}: several {what} files match {pattern!r} in {folder}: "
-                f"{', '.join(h.name for h in hits)}",
+                f"{path}: several {what} files match {pattern!r} in {folder}: {', '.join(h.name for h in hits)}",
                 fix="keep one, or validate the whole data folder",
             )
         if hits:

@@ -1,31 +1,57 @@
-"""Library-level jobs behind the CLI: fit a run, diagnose a run.
+"""Library-level jobs behind the CLI: fit, diagnose, simulate, the published-figures table and
+the main job (:func:`main_run`), plus prediction from a fit.
 
-Each function validates its inputs before any computation, writes its run directory atomically
-(:func:`forecast.runs.staged_dir`) and returns plain Python objects; :mod:`forecast.cli` only
-parses arguments and prints.
+Each job validates every input before any computation, writes its run directory atomically
+(:func:`forecast.runs.atomic_dir`), records a typed :class:`~forecast.manifest.RunManifest` and
+returns plain Python objects; :mod:`forecast.cli` only parses arguments and prints.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from forecast.errors import ForecastInputError
-from forecast.runs import (
-    MANIFEST,
-    base_manifest,
-    finish_manifest,
-    new_run_id,
-    read_manifest,
-    staged_dir,
-    write_json,
-)
+from forecast.errors import ForecastInputError, checked_settings
+from forecast.gate import ConvergenceVerdict
+from forecast.manifest import FileRecord, RunManifest
+from forecast.reference import PUBLISHED_DOUBLING_MONTHS
+from forecast.runs import atomic_dir, atomic_write_csv, new_run_id
 
-#: Published doubling times (months) from the Dutch advisory request, for side-by-side tables.
-PUBLISHED_DOUBLING_MONTHS = {"algorithmic": 9.0, "hardware": 30.0, "spending": 7.0, "compute": None}
+#: Scenarios the main job and ``forecast seeds`` simulate.
+MAIN_SCENARIOS = ("trend", "conservative", "central", "explosive")
+#: Years of the labour-outcome table the main job shows.
+MAIN_MACRO_YEARS = (2025, 2030, 2035, 2040)
+Progress = Callable[[str], None] | None
+
+
+def _say(progress: Progress) -> Callable[[str], None]:
+    return progress or (lambda phase: None)
+
+
+def doubling_table(dt) -> pd.DataFrame:
+    """Posterior median and 90% interval of each doubling time (months) and growth (OOM/yr)."""
+    post = dt["posterior"]
+    rows = []
+    for comp in post["doubling_months"]["component"].values:
+        months = pd.Series(post["doubling_months"].sel(component=comp).values.ravel()).quantile([0.05, 0.5, 0.95])
+        growth = pd.Series(post["growth"].sel(component=comp).values.ravel()).quantile([0.05, 0.5, 0.95])
+        rows.append(
+            {
+                "component": str(comp),
+                "doubling_months_median": months.iloc[1],
+                "doubling_months_q05": months.iloc[0],
+                "doubling_months_q95": months.iloc[2],
+                "growth_oom_per_year_median": growth.iloc[1],
+                "growth_oom_per_year_q05": growth.iloc[0],
+                "growth_oom_per_year_q95": growth.iloc[2],
+                "published_months": PUBLISHED_DOUBLING_MONTHS.get(str(comp)),
+            }
+        )
+    return pd.DataFrame(rows).set_index("component")
 
 
 @dataclass(frozen=True)
@@ -34,32 +60,8 @@ class FitResult:
 
     run_dir: Path
     doubling: pd.DataFrame
-    gate_failures: list[str]
-    manifest: dict
-
-
-def doubling_table(dt) -> pd.DataFrame:
-    """Posterior median and 90% interval of each doubling time (months) and growth (OOM/yr)."""
-    post = dt["posterior"]
-    rows = []
-    for comp in post["doubling_months"]["component"].values:
-        months = post["doubling_months"].sel(component=comp).values.ravel()
-        growth = post["growth"].sel(component=comp).values.ravel()
-        q = pd.Series(months).quantile([0.05, 0.5, 0.95]).to_numpy()
-        g = pd.Series(growth).quantile([0.05, 0.5, 0.95]).to_numpy()
-        rows.append(
-            {
-                "component": str(comp),
-                "doubling_months_median": q[1],
-                "doubling_months_q05": q[0],
-                "doubling_months_q95": q[2],
-                "growth_oom_per_year_median": g[1],
-                "growth_oom_per_year_q05": g[0],
-                "growth_oom_per_year_q95": g[2],
-                "published_months": PUBLISHED_DOUBLING_MONTHS.get(str(comp)),
-            }
-        )
-    return pd.DataFrame(rows).set_index("component")
+    verdict: ConvergenceVerdict
+    manifest: RunManifest
 
 
 def fit_run(
@@ -76,7 +78,7 @@ def fit_run(
     target_accept: float = 0.98,
     chain_method: str = "auto",
     as_of: float | None = None,
-    progress=None,
+    progress: Progress = None,
 ) -> FitResult:
     """Load data and priors, fit the trend model and write ``runs/<run-id>/``.
 
@@ -86,7 +88,7 @@ def fit_run(
         ``None`` for the packaged extract, a directory laid out like ``../shared/data``, or an
         extract CSV.
     priors_path
-        ``None`` for ``priors/trends.toml``.
+        ``None`` for the packaged ``priors/trends.toml``.
     chains, draws, warmup, seed, target_accept, chain_method
         Sampler settings; ``seed`` is the root of every PRNG key in the run.
     runs_dir, run_id
@@ -96,73 +98,96 @@ def fit_run(
     as_of
         Optional decimal year: fit only on data dated up to it (backtests).
     progress
-        Optional callable ``progress(phase: str)`` for the CLI's spinner.
+        Optional callable ``progress(phase)`` for the CLI's spinner.
 
     Returns
     -------
     FitResult
+        Written files: ``posterior.nc`` (its root attrs carry the run's configuration, so the
+        file describes itself), ``summary.csv``, ``doubling_times.csv``, ``manifest.json``.
     """
-    from forecast.data import FrontierRule, load_data
+    from forecast.data import FrontierRule, load_data, truncate
+    from forecast.infer import SamplerConfig
     from forecast.model import REQUIRED_PRIORS
     from forecast.priors import load_priors
 
-    say = progress or (lambda phase: None)
+    say = _say(progress)
     say("validating priors")
     priors = load_priors(priors_path, required=REQUIRED_PRIORS)
-    try:
-        from forecast.infer import SamplerConfig
-
-        config = SamplerConfig(
-            chains=chains, draws=draws, warmup=warmup, target_accept=target_accept, chain_method=chain_method
-        )
-    except ValueError as exc:
-        raise ForecastInputError(f"sampler settings: {exc}", "see 'forecast fit --help'") from None
+    config = checked_settings(
+        SamplerConfig,
+        "fit",
+        chains=chains,
+        draws=draws,
+        warmup=warmup,
+        target_accept=target_accept,
+        chain_method=chain_method,
+    )
     say("loading data")
     frames = load_data(data_path, rule=FrontierRule(method=frontier_method))
     if as_of is not None:
-        from forecast.data import truncate
-
         frames = truncate(frames, as_of)
 
     import jax
 
-    from forecast.infer import check_convergence, fit
+    from forecast.gate import check_convergence
+    from forecast.infer import GATED_VARS, fit
     from forecast.model import model_data
 
     data, scaling = model_data(frames)
     run_id = run_id or new_run_id("fit")
-    manifest = base_manifest("fit", run_id)
-    manifest.update(
-        {
-            "seed": seed,
-            "sampler": config.to_dict(),
-            "priors": {"path": priors.path, "sha256": priors.sha256, "specs": priors.to_dict()},
-            "data": {**frames.meta, "path": str(data_path) if data_path else "packaged extract", "as_of": as_of},
-            "scaling": {"ref_year": scaling.ref_year, "t_mean": scaling.t_mean, "x_mean": scaling.x_mean, "y_mean": scaling.y_mean, "y_sd": scaling.y_sd},
-        }
+    run_config = {
+        "sampler": config.to_dict(),
+        "priors_specs": priors.to_dict(),
+        "scaling": {
+            "ref_year": scaling.ref_year,
+            "t_mean": scaling.t_mean,
+            "x_mean": scaling.x_mean,
+            "y_mean": scaling.y_mean,
+            "y_sd": scaling.y_sd,
+        },
+    }
+    data_record = {**frames.meta, "path": str(data_path) if data_path else "packaged extract", "as_of": as_of}
+    manifest = RunManifest.start(
+        "fit",
+        run_id,
+        seed=seed,
+        config=run_config,
+        data=data_record,
+        priors={"trends": FileRecord(path=priors.path, sha256=priors.sha256)},
     )
-    with staged_dir(Path(runs_dir) / run_id) as stage:
+    with atomic_dir(Path(runs_dir) / run_id) as stage:
         say("sampling (compile, warm-up, draws)")
         dt = fit(data, priors, config, key=jax.random.key(seed))
-        manifest["chain_method_effective"] = dt.attrs["chain_method"]
-        dt.attrs.update({"run_id": run_id, "ref_year": scaling.ref_year, "seed": seed})
+        dt.attrs.update(
+            {
+                "run_id": run_id,
+                "ref_year": scaling.ref_year,
+                "seed": seed,
+                "run_config": json.dumps(
+                    {
+                        **run_config,
+                        "seed": seed,
+                        "priors_path": priors.path,
+                        "priors_sha256": priors.sha256,
+                        "data": data_record,
+                    },
+                    default=str,
+                ),
+            }
+        )
         say("diagnostics")
-        gate = check_convergence(dt, max_tree_depth=config.max_tree_depth)
+        verdict = check_convergence(dt, GATED_VARS, max_tree_depth=config.max_tree_depth)
         say("writing")
         dt.to_netcdf(stage / "posterior.nc")
-        gate.table.to_csv(stage / "summary.csv")
+        verdict.table.to_csv(stage / "summary.csv")
         table = doubling_table(dt)
         table.to_csv(stage / "doubling_times.csv")
-        manifest["convergence"] = {
-            "passed": gate.passed,
-            "failures": gate.failures,
-            "divergences": gate.divergences,
-            "treedepth_share": gate.treedepth_share,
-            "bfmi": gate.bfmi,
-        }
-        manifest = finish_manifest(manifest, "FINISHED" if gate.passed else "UNCONVERGED")
-        write_json(stage / MANIFEST, manifest)
-    return FitResult(Path(runs_dir) / run_id, table, gate.failures, manifest)
+        manifest = manifest.finish(
+            "FINISHED" if verdict.passed else "UNCONVERGED", convergence=verdict, chain_method=dt.attrs["chain_method"]
+        )
+        manifest.write(stage)
+    return FitResult(Path(runs_dir) / run_id, table, verdict, manifest)
 
 
 def load_posterior(run_dir: Path):
@@ -178,51 +203,61 @@ def load_posterior(run_dir: Path):
     return loaded
 
 
+def posterior_config(dt) -> dict:
+    """The configuration a posterior file carries in its root attrs (seed, sampler, priors, data)."""
+    if "run_config" not in dt.attrs:
+        raise ForecastInputError("posterior.nc: no 'run_config' attribute", "refit with this version of forecast")
+    return json.loads(dt.attrs["run_config"])
+
+
 @dataclass(frozen=True)
 class DiagnoseResult:
-    """Outcome of :func:`diagnose_run`."""
+    """Outcome of :func:`diagnose_run`: the verdict (with its table) and the plots written."""
 
-    table: pd.DataFrame
-    failures: list[str]
+    verdict: ConvergenceVerdict
     plots: list[Path]
-    divergences: int
-    bfmi: list[float]
 
 
 def diagnose_run(run_dir: Path, *, plots: bool = True) -> DiagnoseResult:
     """Recompute the convergence gate of a run and (optionally) write diagnostic PNGs.
 
-    Plots go to ``<run>/diagnostics/`` (trace, rank, posterior predictive), written to a staging
-    directory and renamed, so a failure leaves the run as it was.
+    Plots go to ``<run>/diagnostics/``, swapped in whole only when every plot is written.
     """
-    from forecast.infer import check_convergence
+    from forecast.gate import check_convergence
+    from forecast.infer import GATED_VARS
 
-    manifest = read_manifest(run_dir)
+    manifest = RunManifest.read(run_dir)
     dt = load_posterior(run_dir)
-    depth = manifest.get("sampler", {}).get("max_tree_depth", 10)
-    gate = check_convergence(dt, max_tree_depth=depth)
+    verdict = check_convergence(
+        dt, GATED_VARS, max_tree_depth=manifest.config.get("sampler", {}).get("max_tree_depth", 10)
+    )
     written: list[Path] = []
     if plots:
         from forecast.plots import diagnostic_plots
 
         target = Path(run_dir) / "diagnostics"
-        if target.exists():
-            import shutil
-
-            shutil.rmtree(target)
-        with staged_dir(target) as stage:
+        with atomic_dir(target, replace=True) as stage:
             names = diagnostic_plots(dt, stage)
         written = [target / n for n in names]
-    return DiagnoseResult(gate.table, gate.failures, written, gate.divergences, gate.bfmi)
+    return DiagnoseResult(verdict, written)
 
 
-def dumps(obj) -> str:
-    """JSON for the terminal."""
-    return json.dumps(obj, indent=2, default=str)
-
-
-#: Scenarios the main job and ``forecast seeds`` simulate.
-MAIN_SCENARIOS = ("trend", "conservative", "central", "explosive")
+def check_fit_run(run_dir: Path, allow_unconverged: bool) -> RunManifest:
+    """The manifest of a finished fit run; an input error for anything else or an unconverged fit."""
+    manifest = RunManifest.read(run_dir)
+    if manifest.kind != "fit":
+        raise ForecastInputError(
+            f"{run_dir}: not a fit run (kind {manifest.kind!r})", "pass a run written by 'forecast fit'"
+        )
+    if manifest.status == "UNCONVERGED" and not allow_unconverged:
+        reasons = "; ".join(manifest.convergence.failures[:3]) if manifest.convergence else "unknown"
+        raise ForecastInputError(
+            f"{run_dir}: the posterior failed the convergence gate ({reasons})",
+            "refit with more draws, or pass --allow-unconverged to use it anyway",
+        )
+    if manifest.status not in ("FINISHED", "UNCONVERGED"):
+        raise ForecastInputError(f"{run_dir}: run status is {manifest.status!r}", "re-run the fit")
+    return manifest
 
 
 @dataclass(frozen=True)
@@ -235,24 +270,10 @@ class SimulateResult:
     posterior: object
 
 
-def _check_fit_run(run_dir: Path, allow_unconverged: bool) -> dict:
-    manifest = read_manifest(run_dir)
-    if manifest.get("kind") != "fit":
-        raise ForecastInputError(f"{run_dir}: not a fit run (kind {manifest.get('kind')!r})", "pass a run written by 'forecast fit'")
-    if manifest.get("status") == "UNCONVERGED" and not allow_unconverged:
-        raise ForecastInputError(
-            f"{run_dir}: the posterior failed the convergence gate ({'; '.join(manifest.get('convergence', {}).get('failures', [])[:3])})",
-            "refit with more draws, or pass --allow-unconverged to use it anyway",
-        )
-    if manifest.get("status") not in ("FINISHED", "UNCONVERGED"):
-        raise ForecastInputError(f"{run_dir}: run status is {manifest.get('status')!r}", "re-run the fit")
-    return manifest
-
-
 def simulate_run(
     run_dir: Path,
     *,
-    scenarios: tuple[str, ...] | list[str],
+    scenarios,
     paths: int,
     until_year: int,
     seed: int,
@@ -264,13 +285,13 @@ def simulate_run(
     region: str | None = None,
     lag_years: int | None = None,
     dtype: str | None = None,
-    progress=None,
+    progress: Progress = None,
 ) -> SimulateResult:
     """Carry a fitted posterior through the Monte Carlo engine for one or more scenarios.
 
-    Outputs go to ``<run>/simulations/<scenario>/`` (NetCDF + CSV + manifest), each written to a
-    staging directory and swapped in only when complete. All scenarios share the simulation key
-    (common random numbers), so differences between scenarios are not Monte Carlo noise.
+    Outputs go to ``<run>/simulations/<scenario>/`` (NetCDF + CSV + manifest), each swapped in
+    only when complete. All scenarios share the simulation key (common random numbers), so
+    differences between scenarios are not Monte Carlo noise.
 
     Parameters
     ----------
@@ -278,230 +299,266 @@ def simulate_run(
         A fit run directory.
     scenarios
         Scenario names from the scenario file.
-    paths, until_year, chunk_size, base_year
-        Engine settings; ``until_year`` must be after ``base_year``.
+    paths, until_year, chunk_size, base_year, dtype
+        Engine settings (:func:`forecast.simulate.simulate`).
     seed
-        Root seed: the automation calibration uses ``fold_in(key, 0)``, the engine ``fold_in(key, 1)``.
+        Root seed: the automation calibration uses ``fold_in(key, 0)``, the engine ``fold_in(key, 1)``,
+        adoption ``fold_in(key, 2)`` and the macro priors ``fold_in(key, 3)``.
     scenarios_path, automation_path
-        Optional TOML files; defaults are ``priors/scenarios.toml`` and ``priors/automation.toml``.
+        Optional TOML files; defaults are the packaged ``scenarios.toml`` and ``automation.toml``.
     allow_unconverged
         Use a posterior that failed the convergence gate.
     region
-        ``"NL"``, ``"EU"`` or ``"US"`` adds the adoption and labour-market layer (adoption fitted
-        to Eurostat; occupation weights are US/BLS for every region, as the outputs say).
+        ``"NL"``, ``"EU"`` or ``"US"`` adds the adoption and labour-market layer (occupation weights
+        are US/BLS for every region, as the outputs say).
     lag_years
         Adoption lag for realised automation (default from ``priors/macro.toml``).
-    dtype
-        ``"float32"`` or ``"float64"`` path state; default float64 on CPU, float32 on GPU.
 
     Under ``jax.distributed`` (several processes), every process simulates its share of the
     paths and only process 0 writes the outputs.
     """
-    import shutil
-
     from forecast import automation as auto_mod
-    from forecast import simulate as sim_mod
+    from forecast.scenarios import load_scenario
 
-    say = progress or (lambda phase: None)
+    say = _say(progress)
     if paths < 1:
         raise ForecastInputError(f"--paths {paths}: must be at least 1", "pass --paths 100000, say")
     if until_year <= base_year:
-        raise ForecastInputError(f"--until {until_year}: must be after the base year {base_year}", f"pass --until {base_year + 8} or later")
+        raise ForecastInputError(
+            f"--until {until_year}: must be after the base year {base_year}", f"pass --until {base_year + 8} or later"
+        )
     if until_year > 2100:
-        raise ForecastInputError(f"--until {until_year}: beyond 2100, where the trend model means nothing", "pass --until 2100 or earlier")
+        raise ForecastInputError(
+            f"--until {until_year}: beyond 2100, where the trend model means nothing", "pass --until 2100 or earlier"
+        )
     # Validate every config before touching JAX or the posterior.
-    named = [sim_mod.load_scenario(name, scenarios_path) for name in scenarios]
+    named = [load_scenario(name, scenarios_path) for name in scenarios]
     auto_priors = auto_mod.load_automation_priors(automation_path)
     occupations = auto_mod.load_occupations()
-    if region is not None:
-        from forecast import adoption as adopt_mod
-        from forecast import macro as macro_mod
-
-        if region not in adopt_mod.REGION_UNITS:
-            raise ForecastInputError(f"--region {region}: unknown", f"use one of {', '.join(adopt_mod.REGION_UNITS)}")
-        adoption_priors = adopt_mod.load_adoption_priors()
-        macro_priors = macro_mod.load_macro_priors()
-        adoption_table = adopt_mod.load_adoption()
-    _check_fit_run(run_dir, allow_unconverged)
+    macro_setup = _macro_setup(region) if region is not None else None
+    check_fit_run(run_dir, allow_unconverged)
 
     import jax
+
+    from forecast import simulate as sim_mod
+    from forecast.summaries import write_outputs
 
     root = jax.random.key(seed)
     dt = load_posterior(run_dir)
     say("calibrating automation thresholds")
     automation = auto_mod.calibrate(occupations, auto_priors, key=jax.random.fold_in(root, 0))
     macro = None
-    if region is not None:
+    if macro_setup is not None:
         say(f"fitting adoption ({region})")
-        adoption_post = adopt_mod.fit_adoption(adoption_table, adoption_priors, key=jax.random.fold_in(root, 2))
-        macro = macro_mod.prepare_macro(
-            region, adoption_post, macro_priors, occupations, key=jax.random.fold_in(root, 3),
-            lag_years=lag_years, priors_path=macro_mod.DEFAULT_PRIORS,
-        )
+        macro = macro_setup(root, occupations, lag_years)
     results, out_dirs = {}, {}
     for scenario in named:
         say(f"simulating {scenario.name}: {paths:,} paths to {until_year}")
         result = sim_mod.simulate(
-            dt, scenario, automation, paths=paths, until_year=until_year, key=jax.random.fold_in(root, 1),
-            chunk_size=chunk_size, base_year=base_year, macro=macro, dtype=dtype,
+            dt,
+            scenario,
+            automation,
+            paths=paths,
+            until_year=until_year,
+            key=jax.random.fold_in(root, 1),
+            chunk_size=chunk_size,
+            base_year=base_year,
+            macro=macro,
+            dtype=dtype,
         )
+        results[scenario.name] = result
         if jax.process_index() != 0:
-            results[scenario.name] = result
             continue
         target = Path(run_dir) / "simulations" / scenario.name
-        target.parent.mkdir(exist_ok=True)
-        aside = target.with_name(f".{scenario.name}.old")
-        with staged_dir(target.with_name(f"{scenario.name}.new")) as stage:
-            sim_mod.write_outputs(result, stage)
-            manifest = base_manifest("simulate", f"{Path(run_dir).name}/{scenario.name}")
-            manifest.update(
-                {"seed": seed, "paths": paths, "until_year": until_year, "chunk_size": chunk_size, "scenario": scenario.name,
-                 "region": region, "lag_years": lag_years,
-                 "result_attrs": {k: v for k, v in result.attrs.items()}}
-            )
-            write_json(stage / MANIFEST, finish_manifest(manifest, "FINISHED"))
-        # swap in: old -> aside, new -> target, drop aside (a crash in between leaves a complete copy)
-        if target.exists():
-            target.rename(aside)
-        target.with_name(f"{scenario.name}.new").rename(target)
-        shutil.rmtree(aside, ignore_errors=True)
-        results[scenario.name], out_dirs[scenario.name] = result, target
+        with atomic_dir(target, replace=True) as stage:
+            write_outputs(result, stage)
+            config = {
+                "paths": paths,
+                "until_year": until_year,
+                "base_year": base_year,
+                "chunk_size": chunk_size,
+                "scenario": scenario.name,
+                "region": region,
+                "lag_years": lag_years,
+                "dtype": dtype,
+            }
+            RunManifest.start(
+                "simulate",
+                f"{Path(run_dir).name}/{scenario.name}",
+                seed=seed,
+                config=config,
+                priors={"scenarios": FileRecord(path=scenario.source, sha256=scenario.source_sha256)},
+            ).finish(results=dict(result.attrs)).write(stage)
+        out_dirs[scenario.name] = target
     return SimulateResult(results, out_dirs, automation, dt)
 
 
-def seeds_run(run_dir: Path, *, paths: int, seed: int, chunk_size: int = 100_000, allow_unconverged: bool = False, progress=None):
+def _macro_setup(region: str):
+    """Validate the adoption and macro inputs of ``region`` now; return the function that fits them later."""
+    from forecast import adoption as adopt_mod
+    from forecast import macro as macro_mod
+
+    if region not in adopt_mod.REGION_UNITS:
+        raise ForecastInputError(f"--region {region}: unknown", f"use one of {', '.join(adopt_mod.REGION_UNITS)}")
+    adoption_priors = adopt_mod.load_adoption_priors()
+    macro_priors = macro_mod.load_macro_priors()
+    adoption_table = adopt_mod.load_adoption()
+
+    def fit(root, occupations, lag_years):
+        import jax
+
+        adoption_post = adopt_mod.fit_adoption(adoption_table, adoption_priors, key=jax.random.fold_in(root, 2))
+        return macro_mod.prepare_macro(
+            region,
+            adoption_post,
+            macro_priors,
+            occupations,
+            key=jax.random.fold_in(root, 3),
+            lag_years=lag_years,
+            priors_path=macro_mod.DEFAULT_PRIORS,
+        )
+
+    return fit
+
+
+def seeds_run(
+    run_dir: Path,
+    *,
+    paths: int,
+    seed: int,
+    chunk_size: int = 100_000,
+    allow_unconverged: bool = False,
+    progress: Progress = None,
+):
     """The published-figures table for a fit run; also written to ``<run>/seeds.csv``.
 
     Returns
     -------
     (pandas.DataFrame, SimulateResult)
     """
-    sim = simulate_run(
-        run_dir, scenarios=MAIN_SCENARIOS, paths=paths, until_year=2030, seed=seed, chunk_size=chunk_size,
-        allow_unconverged=allow_unconverged, progress=progress,
-    )
-    from forecast import simulate as sim_mod
+    from forecast.seeds import seeds_table
 
-    table = sim_mod.seeds_table(sim.posterior, sim.results, sim.automation)
-    tmp = Path(run_dir) / ".seeds.csv.tmp"
-    table.to_csv(tmp, index=False)
-    tmp.replace(Path(run_dir) / "seeds.csv")
+    sim = simulate_run(
+        run_dir,
+        scenarios=MAIN_SCENARIOS,
+        paths=paths,
+        until_year=2030,
+        seed=seed,
+        chunk_size=chunk_size,
+        allow_unconverged=allow_unconverged,
+        progress=progress,
+    )
+    table = seeds_table(sim.posterior, sim.results, sim.automation)
+    atomic_write_csv(Path(run_dir) / "seeds.csv", table)
     return table, sim
 
 
-def calibrate_run(
+@dataclass(frozen=True)
+class MainResult:
+    """What the main job produced."""
+
+    fit: FitResult
+    diagnosis: DiagnoseResult
+    simulation: SimulateResult
+    seeds: pd.DataFrame
+    macro: pd.DataFrame
+    report: Path
+    screenshot: Path | None
+
+
+def main_run(
     *,
-    runs_dir: Path,
+    data_path: Path | None,
+    priors_path: Path | None,
+    chains: int,
+    draws: int,
+    warmup: int,
     seed: int,
-    simulations: int = 1000,
-    scale: float = 1.0,
-    warmup: int = 500,
-    draws: int = 1000,
-    thin: int = 10,
-    chunk_size: int = 50,
-    priors_path: Path | None = None,
-    progress=None,
-):
-    """Simulation-based calibration of the trend model, written to ``runs/sbc-<id>/``.
-
-    Returns
-    -------
-    (SBCResult, Path)
-    """
-    from forecast.model import REQUIRED_PRIORS
-    from forecast.priors import load_priors
-
-    priors = load_priors(priors_path, required=REQUIRED_PRIORS)
-    from forecast.calibrate import SBCConfig, plot_sbc_ecdf, run_sbc
-
-    try:
-        config = SBCConfig(simulations=simulations, scale=scale, warmup=warmup, draws=draws, thin=thin, chunk_size=chunk_size)
-    except ValueError as exc:
-        raise ForecastInputError(f"calibration settings: {exc}", "see 'forecast calibrate --help'") from None
-    import jax
-
-    run_id = new_run_id("sbc")
-    manifest = base_manifest("sbc", run_id)
-    manifest.update({"seed": seed, "config": config.__dict__ if hasattr(config, "__dict__") else str(config),
-                     "priors": {"path": priors.path, "sha256": priors.sha256}})
-    with staged_dir(Path(runs_dir) / run_id) as stage:
-        result = run_sbc(priors, config, key=jax.random.key(seed), progress=progress)
-        for name in ("ranks", "pit", "tests", "fits"):
-            getattr(result, name).to_csv(stage / f"{name}.csv")
-        plot_sbc_ecdf(result, stage / "sbc_ecdf.png", n_simulations=simulations)
-        manifest.update({"passed": result.passed, "failures": result.failures, "timing": result.timing,
-                         "divergent_share": result.divergent_share, "dropped": result.dropped})
-        write_json(stage / MANIFEST, finish_manifest(manifest, "FINISHED"))
-    return result, Path(runs_dir) / run_id
-
-
-def backtest_run(
-    *,
+    paths: int,
+    until_year: int,
+    region: str,
+    scenarios_path: Path | None,
     runs_dir: Path,
-    seed: int,
-    origins: range,
-    horizons: tuple[int, ...],
-    chains: int = 2,
-    draws: int = 500,
-    warmup: int = 500,
-    data_path: Path | None = None,
-    priors_path: Path | None = None,
-    progress=None,
-):
-    """Rolling-origin backtest against OLS extrapolation, written to ``runs/backtest-<id>/``.
+    progress: Progress = None,
+) -> MainResult:
+    """The main job: fit -> diagnose -> simulate the main scenarios -> published figures -> report.
 
-    Returns
-    -------
-    (BacktestResult, Path)
+    The fit is used even when it fails the convergence gate (the report says so on top); the
+    caller decides the exit code from ``fit.verdict``.
     """
-    if len(origins) == 0 or min(origins) < 2012 or max(origins) > 2025:
-        raise ForecastInputError(f"--origins {origins.start}:{origins.stop - 1}: must lie in 2012..2025", "pass e.g. --origins 2016:2023")
-    if not horizons or min(horizons) < 1 or max(horizons) > 10:
-        raise ForecastInputError(f"--horizons {horizons}: must lie in 1..10 years", "pass e.g. --horizons 1:3")
-    from forecast.infer import SamplerConfig
+    say = _say(progress)
+    fit = fit_run(
+        data_path=data_path,
+        priors_path=priors_path,
+        chains=chains,
+        draws=draws,
+        warmup=warmup,
+        seed=seed,
+        runs_dir=runs_dir,
+        progress=progress,
+    )
+    say("diagnostics and plots")
+    diagnosis = diagnose_run(fit.run_dir, plots=True)
+    sim = simulate_run(
+        fit.run_dir,
+        scenarios=MAIN_SCENARIOS,
+        paths=paths,
+        until_year=until_year,
+        seed=seed,
+        scenarios_path=scenarios_path,
+        allow_unconverged=True,
+        region=region,
+        progress=progress,
+    )
+    say("published-figures table and report")
+    from forecast.report import build_report, screenshot
+    from forecast.seeds import seeds_table
+    from forecast.summaries import macro_table
 
-    try:
-        sampler = SamplerConfig(chains=chains, draws=draws, warmup=warmup)
-    except ValueError as exc:
-        raise ForecastInputError(f"sampler settings: {exc}", "see 'forecast backtest --help'") from None
-    import jax
-
-    from forecast.backtest import backtest, plot_backtest
-
-    run_id = new_run_id("backtest")
-    manifest = base_manifest("backtest", run_id)
-    manifest.update({"seed": seed, "origins": list(origins), "horizons": list(horizons), "sampler": sampler.to_dict()})
-    with staged_dir(Path(runs_dir) / run_id) as stage:
-        result = backtest(data_path, origins, horizons, key=jax.random.key(seed), priors_path=priors_path,
-                          sampler=sampler, progress=progress)
-        result.scores.to_csv(stage / "scores.csv", index=False)
-        result.summary(by=("series",)).to_csv(stage / "summary_series.csv", index=False)
-        result.summary(by=("series", "horizon")).to_csv(stage / "summary_series_horizon.csv", index=False)
-        plot_backtest(result, stage / "backtest.png")
-        write_json(stage / MANIFEST, finish_manifest(manifest, "FINISHED"))
-    return result, Path(runs_dir) / run_id
+    seeds = seeds_table(sim.posterior, sim.results, sim.automation)
+    atomic_write_csv(fit.run_dir / "seeds.csv", seeds)
+    macro = macro_table(sim.results["central"])
+    macro = macro[macro["year"].isin(MAIN_MACRO_YEARS)]
+    report = build_report(
+        fit.run_dir,
+        posterior=sim.posterior,
+        simulations=sim.results,
+        seeds=seeds,
+        verdict=diagnosis.verdict,
+        manifest=fit.manifest,
+        diagnostic_pngs=diagnosis.plots,
+        extra_tables={f"Adoption and labour outcomes ({region}, central scenario)": macro},
+    )
+    say("screenshot of the report")
+    return MainResult(fit, diagnosis, sim, seeds, macro, report, screenshot(report))
 
 
 def predict_run(run_dir: Path, *, dates: list[str], seed: int, series: tuple[str, ...] = ("compute", "spending")):
-    """Predictive quantiles of frontier log10 compute / cost for release dates, from a fit run."""
-    import pandas as pd
+    """Predictive quantiles of frontier log10 compute / cost for release dates, from a fit run.
 
+    The data and priors are those the posterior file records it was fitted to.
+    """
     try:
         parsed = pd.to_datetime(pd.Series(dates), format="%Y-%m-%d")
     except ValueError:
-        raise ForecastInputError(f"--dates {','.join(dates)}: not ISO dates (YYYY-MM-DD)", "use ISO dates like 2026-01-01,2027-06-30") from None
+        raise ForecastInputError(
+            f"--dates {','.join(dates)}: not ISO dates (YYYY-MM-DD)", "use ISO dates like 2026-01-01,2027-06-30"
+        ) from None
     if ((parsed.dt.year < 2000) | (parsed.dt.year > 2100)).any():
-        raise ForecastInputError(f"--dates {','.join(dates)}: outside 2000..2100", "pass release dates between 2000 and 2100")
-    manifest = _check_fit_run(run_dir, allow_unconverged=True)
+        raise ForecastInputError(
+            f"--dates {','.join(dates)}: outside 2000..2100", "pass release dates between 2000 and 2100"
+        )
+    check_fit_run(run_dir, allow_unconverged=True)
     from forecast.data import FrontierRule, load_data, truncate
     from forecast.model import REQUIRED_PRIORS, model_data
     from forecast.priors import load_priors
 
-    priors = load_priors(manifest["priors"]["path"], required=REQUIRED_PRIORS)
-    data_meta = manifest.get("data", {})
-    data_path = data_meta.get("path")
-    data_path = None if data_path in (None, "packaged extract") else Path(data_path)
-    rule = FrontierRule.from_dict(data_meta["frontier_rule"]) if "frontier_rule" in data_meta else FrontierRule()
+    dt = load_posterior(run_dir)
+    config = posterior_config(dt)
+    priors = load_priors(config["priors_path"], required=REQUIRED_PRIORS)
+    data_meta = config["data"]
+    data_path = None if data_meta.get("path") in (None, "packaged extract") else Path(data_meta["path"])
+    rule = FrontierRule.from_dict(data_meta["frontier_rule"]) if data_meta.get("frontier_rule") else FrontierRule()
     frames = load_data(data_path, rule=rule)
     if data_meta.get("as_of") is not None:
         frames = truncate(frames, data_meta["as_of"])
@@ -510,5 +567,23 @@ def predict_run(run_dir: Path, *, dates: list[str], seed: int, series: tuple[str
 
     from forecast.backtest import predict
 
-    return predict(load_posterior(run_dir), list(parsed.dt.strftime("%Y-%m-%d")), priors, data,
-                   key=jax.random.key(seed), series=series)
+    return predict(dt, list(parsed.dt.strftime("%Y-%m-%d")), priors, data, key=jax.random.key(seed), series=series)
+
+
+__all__ = [
+    "DiagnoseResult",
+    "FitResult",
+    "MAIN_SCENARIOS",
+    "MainResult",
+    "SimulateResult",
+    "check_fit_run",
+    "diagnose_run",
+    "doubling_table",
+    "fit_run",
+    "load_posterior",
+    "main_run",
+    "posterior_config",
+    "predict_run",
+    "seeds_run",
+    "simulate_run",
+]

@@ -28,8 +28,9 @@ from forecast.adoption import adoption_from_upstream, load_adoption  # noqa: E40
 def main(argv: list[str] | None = None) -> int:
     """Read the raw files, tidy them and write the CSV; re-read it to check it validates."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("upstream", nargs="?", type=Path,
-                        default=ROOT.parent / "shared" / "data" / "eurostat_ai_adoption")
+    parser.add_argument(
+        "upstream", nargs="?", type=Path, default=ROOT.parent / "shared" / "data" / "eurostat_ai_adoption"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "forecast" / "data" / "adoption.csv")
     args = parser.parse_args(argv)
     table = adoption_from_upstream(args.upstream)
@@ -37,8 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     table.to_csv(args.out, index=False, float_format="%.2f", lineterminator="\n")
     back = load_adoption(args.out)
     assert len(back) == len(table)
-    print(f"wrote {args.out} ({len(table)} rows, {table['geo'].nunique()} geos, "
-          f"{int((~table['fitted']).sum())} series-break rows not fitted)")
+    print(
+        f"wrote {args.out} ({len(table)} rows, {table['geo'].nunique()} geos, "
+        f"{int((~table['fitted']).sum())} series-break rows not fitted)"
+    )
     return 0
 
 

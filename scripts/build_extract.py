@@ -106,18 +106,18 @@ upstream files are not redistributed here.
 
 ## Credits and licences
 
-- **compute** ({rows['compute']} rows) and **spending** ({rows['spending']} rows): Epoch AI,
+- **compute** ({rows["compute"]} rows) and **spending** ({rows["spending"]} rows): Epoch AI,
   "Data on AI Models", https://epoch.ai/data/ai-models, licensed **CC BY 4.0**. Spending:
   {spending_credit}.
-- **hardware_release** ({rows['hardware_release']} rows): Epoch AI, "Data on Machine Learning
+- **hardware_release** ({rows["hardware_release"]} rows): Epoch AI, "Data on Machine Learning
   Hardware", https://epoch.ai/data/machine-learning-hardware, **CC BY 4.0**.
-- **hardware_cloud** ({rows['hardware_cloud']} rows): Epoch AI hardware price table and chip
+- **hardware_cloud** ({rows["hardware_cloud"]} rows): Epoch AI hardware price table and chip
   database, published in github.com/epoch-research/training-cost-trends (Cottier, Rahman,
   Fattorini, Maslej, Besiroglu & Owen, "The rising costs of training frontier AI models",
   arXiv:2405.21015), Epoch AI data, **CC BY 4.0**.
-- **eci** ({rows['eci']} models): Epoch AI, "Epoch Capabilities Index",
+- **eci** ({rows["eci"]} models): Epoch AI, "Epoch Capabilities Index",
   https://epoch.ai/benchmarks/eci, **CC BY 4.0**.
-- **imagenet** ({rows['imagenet']} models): Erdil, E. & Besiroglu, T. (2022), "Algorithmic
+- **imagenet** ({rows["imagenet"]} models): Erdil, E. & Besiroglu, T. (2022), "Algorithmic
   progress in computer vision", arXiv:2212.05153; data from
   github.com/Besiroglu/computer_vision_data (no licence stated; cite the paper).
 
@@ -128,10 +128,10 @@ endorse this extract.
 
 ## Selection
 
-- Frontier rule: {rule['description']} (`{rule_json}`).
-- Models table: `{meta['models_file']}`; spending series: `{meta['spending_series']}`
-  ({meta['spending_unit']}).
-- Latest date in the extract: {meta['vintage']}. The upstream model tables were trimmed to
+- Frontier rule: {rule["description"]} (`{rule_json}`).
+- Models table: `{meta["models_file"]}`; spending series: `{meta["spending_series"]}`
+  ({meta["spending_unit"]}).
+- Latest date in the extract: {meta["vintage"]}. The upstream model tables were trimmed to
   2025-06-30.
 - Rows dropped, by series and reason, are in the build block below.
 
@@ -160,16 +160,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top-n", type=int, default=10)
     parser.add_argument("--window-years", type=float, default=1.0)
     parser.add_argument("--start-year", type=float, default=2010.0)
-    parser.add_argument(
-        "--spending", choices=["frontier_table", "training_costs"], default="frontier_table"
-    )
+    parser.add_argument("--spending", choices=["frontier_table", "training_costs"], default="frontier_table")
     parser.add_argument("--models-file", default="frontier_ai_models.csv")
     args = parser.parse_args(argv)
     try:
         rule = FrontierRule(args.frontier, args.top_n, args.window_years, args.start_year)
-        frames = load_upstream(
-            args.data, rule, spending=args.spending, models_file=args.models_file
-        )
+        frames = load_upstream(args.data, rule, spending=args.spending, models_file=args.models_file)
         out = write_extract(frames, args.out)
         back = load_extract(out)
     except DataError as exc:

@@ -1,8 +1,9 @@
 """Test-wide set-up. Runs before any test module imports JAX.
 
 Device topology is chosen here, once: 4 simulated CPU devices so that sharding tests can check
-that results do not depend on the device count. float64 is on, as the CLI enables it. XLA programs are kept in a persistent compilation cache
-(as the CLI does), so the many fits of one model shape compile once per machine, not per test.
+that results do not depend on the device count. float64 is on, as the CLI enables it. XLA
+programs are kept in a persistent compilation cache (as the CLI does), so the many fits of one
+model shape compile once per machine, not per test.
 """
 
 import os
@@ -14,9 +15,9 @@ os.environ.setdefault(
     "JAX_COMPILATION_CACHE_DIR", str(os.path.join(os.path.dirname(__file__), "..", ".pytest_cache", "jax"))
 )
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -43,7 +43,11 @@ def design(seed: int = 0, sizes=(80, 60, 50, 200, 70, 100)):
 
     def dom(n, lo, hi, x_mean):
         return pd.DataFrame(
-            {"year": np.sort(rng.uniform(lo, hi, n)), "log10_compute": rng.normal(x_mean, 1.5, n), "performance": rng.normal(size=n)}
+            {
+                "year": np.sort(rng.uniform(lo, hi, n)),
+                "log10_compute": rng.normal(x_mean, 1.5, n),
+                "performance": rng.normal(size=n),
+            }
         )
 
     frames = SimpleNamespace(

@@ -26,8 +26,8 @@ SEED = 20240601
 def small_priors():
     """The packaged priors with a shorter NUTS run (2 x 250 draws) to keep the suite fast."""
     priors = load_adoption_priors()
-    inf = priors.inference.model_copy(update={"num_warmup": 250, "num_samples": 250, "num_chains": 2})
-    return priors.model_copy(update={"inference": inf})
+    inf = priors.settings.inference.model_copy(update={"num_warmup": 250, "num_samples": 250, "num_chains": 2})
+    return priors.with_settings(inference=inf)
 
 
 @pytest.fixture(scope="module")
@@ -69,10 +69,13 @@ def test_extract_rebuilds_from_upstream(shared_data, table):
     np.testing.assert_allclose(merged["pct_enterprises"], merged["pct_enterprises_using_any_ai"], atol=0.005)
 
 
-@pytest.mark.parametrize(("name", "match"), [
-    ("adoption_2021_fitted.csv", "year 2021 marked fitted"),
-    ("adoption_pct_out_of_range.csv", "row 5, 'pct_enterprises' not in"),
-])
+@pytest.mark.parametrize(
+    ("name", "match"),
+    [
+        ("adoption_2021_fitted.csv", "year 2021 marked fitted"),
+        ("adoption_pct_out_of_range.csv", "row 5, 'pct_enterprises' not in"),
+    ],
+)
 def test_broken_extract(fixtures, name, match):
     with pytest.raises(DataError, match=match):
         load_adoption(fixtures / "macro" / name)

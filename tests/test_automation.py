@@ -44,16 +44,20 @@ def test_packaged_occupations(occupations):
 
 def test_extract_rebuilds_from_upstream(shared_data, occupations):
     rebuilt = occupations_from_upstream(shared_data / "gpts_are_gpts")
-    pd.testing.assert_frame_equal(rebuilt[["group", "employment"]], occupations[["group", "employment"]],
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        rebuilt[["group", "employment"]], occupations[["group", "employment"]], check_dtype=False
+    )
     np.testing.assert_allclose(rebuilt["e1_share"], occupations["e1_share"], atol=1e-6)  # CSV keeps 6 decimals
 
 
-@pytest.mark.parametrize("change", [
-    ("e1_share", 1.5, "outside"),
-    ("task_type", "robots", "task_type"),
-    ("employment", -3, "employment"),
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("e1_share", 1.5, "outside"),
+        ("task_type", "robots", "task_type"),
+        ("employment", -3, "employment"),
+    ],
+)
 def test_broken_occupations_csv(tmp_path, occupations, change):
     col, value, needle = change
     bad = occupations.copy()
@@ -77,14 +81,17 @@ def test_task_share_shape_bounds_monotone():
     assert total_share(s, jnp.array([0.25, 0.75])).shape == (101,)
 
 
-@pytest.mark.parametrize(("name", "key"), [
-    ("typo_target_accept.toml", "inference.target_acept"),
-    ("bad_labels.toml", "observation.labels"),
-    ("negative_spread.toml", "threshold.spread.scale"),
-    ("physical_below.toml", "threshold.physical.loc"),
-    ("missing_inference.toml", "inference"),
-    ("typo_table.toml", "ceiling"),  # missing required table reported first
-])
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("typo_target_accept.toml", "settings.inference.target_acept"),
+        ("bad_labels.toml", "settings.observation.labels"),
+        ("negative_spread.toml", "[threshold_spread]"),
+        ("physical_below.toml", "threshold_physical"),
+        ("missing_inference.toml", "settings.inference"),
+        ("typo_table.toml", "did you mean 'ceiling'"),
+    ],
+)
 def test_broken_automation_priors(fixtures, name, key):
     path = fixtures / "automation" / name
     with pytest.raises(ConfigError) as err:

@@ -49,7 +49,7 @@ def test_predict_quantiles_are_the_exact_student_t_quantiles(priors):
         "spending": (TRUTH["level_spending"], TRUTH["growth_spending"], TRUTH["noise"][1]),
     }
     years = decimal_year(dates)
-    for (series, (level, g, noise)) in expect.items():
+    for series, (level, g, noise) in expect.items():
         rows = out[out["series"] == series]
         for p in (0.05, 0.25, 0.5, 0.75, 0.95):
             ref = stats.t.ppf(p, TRUTH["student_df"], level + g * (years - 2020.0), noise)
@@ -82,7 +82,10 @@ def test_ols_predictive_is_the_textbook_interval():
 def test_small_real_backtest(tmp_path):
     """Two origins, one horizon, a tiny sampler: exercises fit -> predictive -> scores -> summary."""
     res = backtest(
-        None, origins=(2019, 2022), horizons=(1,), key=jax.random.key(0),
+        None,
+        origins=(2019, 2022),
+        horizons=(1,),
+        key=jax.random.key(0),
         sampler=SamplerConfig(chains=2, draws=60, warmup=60),
     )
     df = res.scores

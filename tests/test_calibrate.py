@@ -1,11 +1,9 @@
 """Simulation-based calibration: the harness itself (mock exact sampler, no MCMC), the CI SBC
-of the trend model at the fixed seed in ``tests/sbc/SEED``, and its mutation twins, which the
+of the trend model at the fixed seed ``forecast.calibrate.SBC_SEED``, and its mutation twins, which the
 same harness must reject (calibration.md SBC-1..3).
 
 Budget on 2 CPU cores: harness tests < 5 s; CI SBC ~1.5 min; mutants ~2 min.
 """
-
-from pathlib import Path
 
 import jax
 import numpy as np
@@ -15,6 +13,7 @@ from scipy import stats
 
 from forecast.calibrate import (
     QUANTITIES,
+    SBC_SEED,
     SBCConfig,
     plot_sbc_ecdf,
     rank_statistics,
@@ -26,7 +25,7 @@ from forecast.calibrate import (
 from forecast.model import REQUIRED_PRIORS
 from forecast.priors import load_priors
 
-SEED = int((Path(__file__).parent / "sbc" / "SEED").read_text().strip())
+SEED = SBC_SEED
 #: Family-wise error rate of every SBC gate.
 ALPHA = 0.01
 #: CI SBC: reduced data (a quarter of each series), 200 warm-up, 500 draws thinned by 5 -> L=100.

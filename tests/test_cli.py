@@ -58,7 +58,8 @@ def test_fit_writes_a_complete_run(fitted):
     env = manifest["environment"]
     assert env["backend"] == "cpu" and env["devices"] and env["jax_enable_x64"]
     assert set(env["versions"]) >= {"jax", "numpyro", "arviz"}
-    assert len(manifest["priors"]["sha256"]) == 64
+    assert len(manifest["priors"]["trends"]["sha256"]) == 64
+    assert manifest["convergence"]["passed"] and manifest["chain_method"]
     assert manifest["data"]["frontier_rule"]["method"] == "epoch_flag"
     assert not [p for p in runs.iterdir() if p.name.startswith(".")]
 
@@ -79,12 +80,16 @@ def test_preset_medians_on_the_fitted_posterior(fitted, name, target):
     import jax
 
     from forecast import automation, simulate
+    from forecast.scenarios import load_scenario
     from forecast.workflow import load_posterior
 
     dt = load_posterior(fitted[1])
-    auto = automation.calibrate(automation.load_occupations(), automation.load_automation_priors(), key=jax.random.key(0))
-    res = simulate.simulate(dt, simulate.load_scenario(name), auto, paths=20_000, until_year=2030,
-                            key=jax.random.key(1), chunk_size=20_000)
+    auto = automation.calibrate(
+        automation.load_occupations(), automation.load_automation_priors(), key=jax.random.key(0)
+    )
+    res = simulate.simulate(
+        dt, load_scenario(name), auto, paths=20_000, until_year=2030, key=jax.random.key(1), chunk_size=20_000
+    )
     median = float(res["log10_factor"].sel(series="effective", year=2030, quantile=0.5))
     assert abs(median - target) <= 0.5
 
@@ -141,7 +146,8 @@ def test_interrupt_during_fit_leaves_no_run(tmp_path, monkeypatch):
 # ------------------------------------------------------------------------------- bad inputs
 PRIOR_FIXTURES = sorted(p.name for p in (FIXTURES / "priors").glob("bad_*.toml"))
 DATA_FIXTURES = sorted(
-    p.name for p in (FIXTURES / "data").glob("extract_*.csv")
+    p.name
+    for p in (FIXTURES / "data").glob("extract_*.csv")
     if not p.name.endswith(("_ok.csv", "identical_duplicate.csv"))
 )
 SCENARIO_FIXTURES = sorted(p.name for p in (FIXTURES / "scenarios").glob("*.toml"))
@@ -200,7 +206,7 @@ BAD_ARGS = {
     "unknown_region": (["simulate", "{run}", "--region", "XX"], "--region"),
     "negative_lag": (["simulate", "{run}", "--lag-years", "-1"], "--lag-years"),
     "missing_run": (["simulate", "no-such-run"], "no-such-run"),
-    "chains_one": (["fit", "--chains", "1", "--runs-dir", "{runs}"], "--chains"),
+    "chains_zero": (["fit", "--chains", "0", "--runs-dir", "{runs}"], "--chains"),
     "draws_zero": (["fit", "--draws", "0", "--runs-dir", "{runs}"], "--draws"),
     "data_missing_file": (["fit", "--data", "no/such.csv", "--runs-dir", "{runs}"], "no/such.csv"),
     "priors_missing_file": (["fit", "--priors", "no/such.toml", "--runs-dir", "{runs}"], "no/such.toml"),
@@ -244,8 +250,21 @@ def test_ctrl_c_during_a_real_fit_leaves_no_run(tmp_path):
 
     env = {**os.environ, "JAX_PLATFORMS": "cpu"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "forecast.cli", "fit", "--runs-dir", str(tmp_path), "--draws", "5000", "--warmup", "5000"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "forecast.cli",
+            "fit",
+            "--runs-dir",
+            str(tmp_path),
+            "--draws",
+            "5000",
+            "--warmup",
+            "5000",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not any(p.name.startswith(".") for p in tmp_path.iterdir()):

@@ -31,9 +31,7 @@ def test_truncate(fx):
     assert tf.meta["rows"]["eci"] == 0
 
 
-@pytest.mark.parametrize(
-    "module", ["data", "tables", "frames", "chips", "upstream", "extract", "validate"]
-)
+@pytest.mark.parametrize("module", ["data", "tables", "frames", "chips", "upstream", "extract", "validate"])
 def test_data_modules_do_not_import_jax(module):
     code = f"import sys, forecast.{module}; assert 'jax' not in sys.modules, 'jax imported'"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

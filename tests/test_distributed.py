@@ -26,10 +26,12 @@ PATHS, CHUNK, BASE, UNTIL, SEED = 6_000, 2_500, 2022, 2027, 7
 
 #: Inputs built from a NumPy seed so every process (and this one) gets identical arrays without
 #: running the automation calibration.
-INPUTS = textwrap.dedent('''
+INPUTS = textwrap.dedent("""
     import numpy as np
     from forecast.automation import AutomationParams, AutomationPosterior
-    from forecast.simulate import load_scenario, synthetic_posterior, trend_draws
+    from forecast.posterior import trend_draws
+    from forecast.scenarios import load_scenario
+    from tests.synthetic import synthetic_posterior
 
     def inputs():
         import jax
@@ -42,9 +44,9 @@ INPUTS = textwrap.dedent('''
                                    tuple(f"t{i}" for i in range(g)), ("other",) * g, np.zeros(g, bool), 25.3)
         trend = trend_draws(synthetic_posterior(jax.random.key(11), 2, 200))
         return trend, auto, load_scenario("explosive").params
-''')
+""")
 
-WORKER = INPUTS + textwrap.dedent('''
+WORKER = INPUTS + textwrap.dedent("""
     import sys
     import jax
     pid, port, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
@@ -58,7 +60,7 @@ WORKER = INPUTS + textwrap.dedent('''
     assert meta["n_devices"] == 4 and meta["n_processes"] == 2, meta
     np.savez(out, **hist)
     jax.distributed.shutdown()
-''').format(paths=PATHS, base=BASE, until=UNTIL, seed=SEED, chunk=CHUNK)
+""").format(paths=PATHS, base=BASE, until=UNTIL, seed=SEED, chunk=CHUNK)
 
 
 def _free_port() -> int:
@@ -70,12 +72,25 @@ def _free_port() -> int:
 def test_two_processes_equal_one_process(tmp_path):
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
-    env = {**os.environ, "JAX_PLATFORMS": "cpu", "JAX_NUM_CPU_DEVICES": "2", "JAX_ENABLE_X64": "True",
-           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "JAX_PLATFORMS": "cpu",
+        "JAX_NUM_CPU_DEVICES": "2",
+        "JAX_ENABLE_X64": "True",
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
     port = _free_port()
     outs = [tmp_path / f"hist{i}.npz" for i in range(2)]
-    procs = [subprocess.Popen([sys.executable, str(script), str(i), str(port), str(outs[i])], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for i in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(i), str(port), str(outs[i])],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for i in range(2)
+    ]
     logs = []
     try:
         for p in procs:
@@ -88,7 +103,7 @@ def test_two_processes_equal_one_process(tmp_path):
         assert p.returncode == 0, f"worker {i} failed:\n{logs[i][-3000:]}"
 
     namespace: dict = {}
-    exec(INPUTS, namespace)  # noqa: S102 - the same input builder the workers ran
+    exec(INPUTS, namespace)
     trend, auto, sc = namespace["inputs"]()
     kw = dict(paths=PATHS, base_year=BASE, until_year=UNTIL, key=jax.random.key(SEED))
     single, meta = run_histograms(trend, auto, sc, chunk_size=CHUNK, devices=1, **kw)

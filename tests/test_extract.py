@@ -27,9 +27,7 @@ def test_packaged_extract_matches_upstream(upstream):
 def test_extract_fixture_frames(fx):
     tf = load_extract(fx / "extract_ok.csv")
     assert list(tf.compute.columns) == ["name", "date", "year", "log10_value", "source"]
-    assert list(tf.imagenet.columns) == [
-        "name", "date", "year", "log10_compute", "performance", "source"
-    ]
+    assert list(tf.imagenet.columns) == ["name", "date", "year", "log10_compute", "performance", "source"]
     assert tf.imagenet.iloc[0][["log10_compute", "performance"]].tolist() == [19.0, 1.2]
     assert tf.meta["frontier_rule"] is None  # no ATTRIBUTION.md beside a hand-made extract
 

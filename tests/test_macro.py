@@ -14,6 +14,7 @@ import xarray as xr
 from forecast.adoption import AdoptionPosterior
 from forecast.automation import AutomationParams, AutomationPosterior, load_occupations
 from forecast.errors import ConfigError, DataError
+from forecast.kernel import SHARE_BIN_WIDTH
 from forecast.macro import (
     CHANNELS,
     MACRO_SHARES,
@@ -28,19 +29,14 @@ from forecast.macro import (
     occupation_weights,
     prepare_macro,
 )
-from forecast.simulate import (
-    SHARE_BIN_WIDTH,
-    load_scenario,
-    macro_table,
-    run_histograms,
-    simulate,
-    synthetic_posterior,
-    trend_draws,
-    write_outputs,
-)
+from forecast.posterior import trend_draws
+from forecast.scenarios import load_scenario
+from forecast.simulate import run_histograms, simulate
+from forecast.summaries import macro_table, write_outputs
+from tests.synthetic import synthetic_posterior
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from reference_numpy import simulate_numpy  # noqa: E402
+from reference_numpy import simulate_numpy
 
 SEED = 20240601
 Z = 4.0  # per-comparison two-sided level ~6e-5 (as in test_simulate)
@@ -60,9 +56,16 @@ def automation(occupations):
     width = np.exp(np.log(1.5) + 0.3 * np.asarray(jax.random.normal(k2, (n, g))))
     ceiling = np.asarray(jax.random.beta(k3, 6.0, 1.5, (n, g)))
     emp = occupations["employment"].to_numpy(dtype="float64", copy=True)
-    return AutomationPosterior(AutomationParams(thr, width, ceiling), emp / emp.sum(), np.full(n, 2.0),
-                               tuple(occupations["group"]), tuple(occupations["title"]),
-                               tuple(occupations["task_type"]), occupations["physical"].to_numpy(), 25.3)
+    return AutomationPosterior(
+        AutomationParams(thr, width, ceiling),
+        emp / emp.sum(),
+        np.full(n, 2.0),
+        tuple(occupations["group"]),
+        tuple(occupations["title"]),
+        tuple(occupations["task_type"]),
+        occupations["physical"].to_numpy(),
+        25.3,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -70,13 +73,18 @@ def adoption():
     """Synthetic adoption posterior near the fitted one (NL midpoint ~2026, rate ~0.6/yr)."""
     n = 400
     k = jax.random.split(jax.random.key(SEED + 1), 6)
-    normal = lambda key, shape: np.asarray(jax.random.normal(key, shape))  # noqa: E731
+    normal = lambda key, shape: np.asarray(jax.random.normal(key, shape))
     return AdoptionPosterior(
-        units=("NL", "EU27_2020"), ceiling=np.asarray(jax.random.beta(k[0], 12.0, 3.0, (n,))),
+        units=("NL", "EU27_2020"),
+        ceiling=np.asarray(jax.random.beta(k[0], 12.0, 3.0, (n,))),
         rate=np.exp(np.log(0.6) + 0.1 * normal(k[1], (n, 2))),
-        midpoint=np.array([2026.0, 2027.0]) + 0.5 * normal(k[2], (n, 2)), obs_sd=np.full(n, 0.15),
-        rate_new=np.exp(np.log(0.6) + 0.3 * normal(k[3], (n,))), midpoint_new=2027.0 + 2.0 * normal(k[4], (n,)),
-        years=(2023, 2024, 2025), time_offset=0.25)
+        midpoint=np.array([2026.0, 2027.0]) + 0.5 * normal(k[2], (n, 2)),
+        obs_sd=np.full(n, 0.15),
+        rate_new=np.exp(np.log(0.6) + 0.3 * normal(k[3], (n,))),
+        midpoint_new=2027.0 + 2.0 * normal(k[4], (n,)),
+        years=(2023, 2024, 2025),
+        time_offset=0.25,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +102,7 @@ def macro_nl(adoption, occupations):
 
 def test_acemoglu_preset_reproduces_066():
     """Acemoglu (2024): 4.6% of tasks x 14.4% cost saving ~ 0.66% TFP over ten years."""
-    preset = load_macro_priors().acemoglu2024
+    preset = load_macro_priors().settings.acemoglu2024
     assert acemoglu_tfp(preset) == pytest.approx(0.0066, abs=0.0002)
     assert preset.tasks_exposed * preset.profitably_automated == pytest.approx(0.046, abs=0.0005)
     assert preset.labour_cost_saving * preset.labour_share == pytest.approx(0.144, abs=0.0005)
@@ -118,8 +126,9 @@ def _random_paths(key, t=15, n=64, g=22):
     steps = jax.random.uniform(k1, (t, n, g)) * 0.05
     realised = jnp.minimum(jnp.cumsum(steps, axis=0), 0.95)
     omega = jax.random.dirichlet(k2, jnp.ones(g))
-    params = ChannelParams(jax.random.uniform(k3, (n,), minval=0.05, maxval=0.3),
-                           jnp.linspace(0.0, 1.0, n), jnp.full((n,), 1.5))
+    params = ChannelParams(
+        jax.random.uniform(k3, (n,), minval=0.05, maxval=0.3), jnp.linspace(0.0, 1.0, n), jnp.full((n,), 1.5)
+    )
     return realised, omega, params
 
 
@@ -206,23 +215,30 @@ def test_engine_against_numpy_reference(posterior_dt, automation, macro_nl):
     """Realised automation, TFP and the wage bill agree with an independent NumPy computation."""
     tr, sc = trend_draws(posterior_dt), load_scenario("central").params
     n = 8_000
-    res = simulate(tr, sc, automation, paths=n, until_year=2032, key=jax.random.key(SEED), chunk_size=n,
-                   macro=macro_nl)
+    res = simulate(tr, sc, automation, paths=n, until_year=2032, key=jax.random.key(SEED), chunk_size=n, macro=macro_nl)
     ref = simulate_numpy(tr, automation, sc, paths=n, base_year=2022, until_year=2032, seed=SEED)
     rng = np.random.default_rng(SEED)
     d = macro_nl.draws
     im = rng.integers(0, d.cost_saving.shape[0], n)
     years = ref.years.astype("float64")
-    adopt = d.adoption_ceiling[im, None] / (1 + np.exp(-d.adoption_rate[im, None] * (years - d.adoption_midpoint[im, None])))
+    adopt = d.adoption_ceiling[im, None] / (
+        1 + np.exp(-d.adoption_rate[im, None] * (years - d.adoption_midpoint[im, None]))
+    )
     realised = ref.share_group * adopt[:, :, None]  # (n, T, G)
     dshare = (realised - realised[:, :1]) @ macro_nl.wage_bill_weight  # cumulative newly automated, (n, T)
     tfp = d.cost_saving[im, None] * dshare
     rho = d.reinstatement_ratio[im, None]
     wage = np.log(1.0 - (1.0 - rho) * dshare) + d.output_multiplier[im, None] * tfp
-    checks = [("realised_total", res["macro_share"].sel(macro_share_series="realised_total"),
-               realised @ macro_nl.employment_weight, SHARE_BIN_WIDTH),
-              ("tfp", res["channel_cumulative"].sel(channel="tfp"), tfp, None),
-              ("wage_bill", res["channel_cumulative"].sel(channel="wage_bill"), wage, None)]
+    checks = [
+        (
+            "realised_total",
+            res["macro_share"].sel(macro_share_series="realised_total"),
+            realised @ macro_nl.employment_weight,
+            SHARE_BIN_WIDTH,
+        ),
+        ("tfp", res["channel_cumulative"].sel(channel="tfp"), tfp, None),
+        ("wage_bill", res["channel_cumulative"].sel(channel="wage_bill"), wage, None),
+    ]
     bad = []
     for label, jq, values, width in checks:
         for i, year in enumerate(res["year"].values[1:], start=1):
@@ -240,8 +256,12 @@ def test_engine_against_numpy_reference(posterior_dt, automation, macro_nl):
     np.testing.assert_allclose(parts.values, m.sel(channel="wage_bill").values, rtol=0, atol=3e-9)
     # Mutation twin: without reinstatement the reference wage bill must disagree.
     wrong = np.log(1.0 - dshare) + tfp
-    assert abs(np.median(wrong[:, -1]) - float(res["channel_cumulative"].sel(channel="wage_bill", year=2032,
-                                                                             quantile=0.5))) > 0.01
+    assert (
+        abs(
+            np.median(wrong[:, -1]) - float(res["channel_cumulative"].sel(channel="wage_bill", year=2032, quantile=0.5))
+        )
+        > 0.01
+    )
 
 
 def test_lag_and_regions(posterior_dt, automation, adoption, occupations, macro_nl, tmp_path):
@@ -253,10 +273,17 @@ def test_lag_and_regions(posterior_dt, automation, adoption, occupations, macro_
     r2 = lagged["macro_share_mean"].sel(macro_share_series="realised_total").values
     assert np.all(r2 < r0)  # effective compute grows, so a lag lowers realised automation
     # adoption does not depend on the lag
-    np.testing.assert_array_equal(base["macro_share"].sel(macro_share_series="adoption").values,
-                                  lagged["macro_share"].sel(macro_share_series="adoption").values)
-    us = simulate(posterior_dt, sc, automation,
-                  macro=prepare_macro("US", adoption, load_macro_priors(), occupations, key=jax.random.key(7)), **kw)
+    np.testing.assert_array_equal(
+        base["macro_share"].sel(macro_share_series="adoption").values,
+        lagged["macro_share"].sel(macro_share_series="adoption").values,
+    )
+    us = simulate(
+        posterior_dt,
+        sc,
+        automation,
+        macro=prepare_macro("US", adoption, load_macro_priors(), occupations, key=jax.random.key(7)),
+        **kw,
+    )
     assert us.attrs["macro_region"] == "US" and "population predictive" in us.attrs["macro_adoption_source"]
     assert base.attrs["macro_occupation_weights"] == WEIGHTS_NOTE and "only US occupation weights" in WEIGHTS_NOTE
     # outputs: yearly quantiles of every series, the note in the CSV, NetCDF round trip

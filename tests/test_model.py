@@ -45,8 +45,12 @@ def test_empty_series_add_no_likelihood(priors):
 def test_forecast_sites_follow_the_trend(priors):
     data = design()
     t = jnp.array([0.0, 5.0])
-    samples = {k: jnp.full((400,), v) if np.ndim(v) == 0 else jnp.tile(jnp.asarray(v), (400, 1)) for k, v in TRUTH.items()}
-    pred = Predictive(trend_model, samples, return_sites=["pred_compute"])(jax.random.key(1), data, priors, forecast_t=t)
+    samples = {
+        k: jnp.full((400,), v) if np.ndim(v) == 0 else jnp.tile(jnp.asarray(v), (400, 1)) for k, v in TRUTH.items()
+    }
+    pred = Predictive(trend_model, samples, return_sites=["pred_compute"])(
+        jax.random.key(1), data, priors, forecast_t=t
+    )
     med = np.median(np.asarray(pred["pred_compute"]), axis=0)
     g_c = TRUTH["growth_spending"] + TRUTH["growth_hardware"] + TRUTH["identity_gap"]
     # medians of 400 Student-t draws: MCSE ~ 1.25 * scale / sqrt(n) ~ 0.03; allow 4 MCSE
@@ -62,7 +66,9 @@ def test_parameter_recovery_of_known_doubling_times(priors):
     interval by more than Monte Carlo error. Whole-posterior calibration is SBC (tests/test_calibrate.py).
     """
     data = simulate(design(seed=1), priors, jax.random.key(11))
-    dt = fit(data, priors, SamplerConfig(chains=2, draws=500, warmup=500), key=jax.random.key(3), posterior_predictive=False)
+    dt = fit(
+        data, priors, SamplerConfig(chains=2, draws=500, warmup=500), key=jax.random.key(3), posterior_predictive=False
+    )
     months = dt["posterior"]["doubling_months"]
     truth_growth = {
         "compute": TRUTH["growth_spending"] + TRUTH["growth_hardware"] + TRUTH["identity_gap"],

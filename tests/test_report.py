@@ -8,7 +8,6 @@ so CI cannot go green without having rendered the report.
 from __future__ import annotations
 
 import base64
-import json
 import os
 import re
 import subprocess
@@ -17,8 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from forecast.report import build_report, doubling_rows, fmt_num, gate_summary, probability_rows
-from forecast.simulate import seeds_table
+from forecast.gate import ConvergenceVerdict
+from forecast.html import fmt_num
+from forecast.manifest import RunManifest
+from forecast.report import build_report, doubling_rows, probability_rows
+from forecast.seeds import seeds_table
 from tests.report_inputs import small_inputs
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -28,30 +30,60 @@ CHROMEDRIVER = os.environ.get("FORECAST_CHROMEDRIVER", "/usr/bin/chromedriver")
 #: Flags for an offline machine: without them Chromium keeps trying to reach Google services and
 #: fills the log with refused connections.
 CHROMIUM_FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--hide-scrollbars",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--hide-scrollbars",
 )
 
-MANIFEST = {
-    "kind": "fit",
-    "run_id": "fit-test-<script>",  # must come out escaped
-    "status": "FINISHED",
-    "seed": 1234,
-    "sampler": {"chains": 2, "draws": 200, "warmup": 200},
-    "chain_method_effective": "vectorized",
-    "environment": {"backend": "cpu", "devices": ["cpu:0", "cpu:1"], "device_kind": "cpu", "python": "3.12",
-                    "versions": {"jax": "0.12.0.1", "numpyro": "0.22.0", "arviz": "1.3.0"},
-                    "git_commit": "0123abcd"},
-    "priors": {"path": "priors/trends.toml", "sha256": "a" * 64},
-    "data": {"path": "packaged extract", "files": {"data/extract.csv": "b" * 64}, "vintage": "2025-05-28",
-             "vintage_by_series": {"compute": "2025-04-05", "spending": "2025-04-05"},
-             "rows": {"compute": 83, "spending": 65},
-             "frontier_rule": {"description": "Epoch AI's 'Frontier model' flag", "method": "epoch_flag"},
-             "build": {"built": "2026-11-23"}},
-    "convergence": {"passed": True, "failures": [], "divergences": 0, "treedepth_share": 0.0,
-                    "bfmi": [0.95, 1.02]},
-}
+MANIFEST = RunManifest.model_validate(
+    {
+        "kind": "fit",
+        "run_id": "fit-test-<script>",  # must come out escaped
+        "status": "FINISHED",
+        "started_at": "2026-12-01T10:00:00+00:00",
+        "argv": ["forecast", "run"],
+        "seed": 1234,
+        "config": {"sampler": {"chains": 2, "draws": 200, "warmup": 200}},
+        "chain_method": "vectorized",
+        "environment": {
+            "backend": "cpu",
+            "devices": ["cpu:0", "cpu:1"],
+            "device_kind": "cpu",
+            "python": "3.12",
+            "platform": "Linux",
+            "versions": {"jax": "0.12.0.1", "numpyro": "0.22.0", "arviz": "1.3.0"},
+            "git_commit": "0123abcd",
+            "jax_enable_x64": True,
+            "jax_threefry_partitionable": True,
+            "jax_default_matmul_precision": None,
+        },
+        "priors": {"trends": {"path": "priors/trends.toml", "sha256": "a" * 64}},
+        "data": {
+            "path": "packaged extract",
+            "files": {"data/extract.csv": "b" * 64},
+            "vintage": "2025-05-28",
+            "vintage_by_series": {"compute": "2025-04-05", "spending": "2025-04-05"},
+            "rows": {"compute": 83, "spending": 65},
+            "frontier_rule": {"description": "Epoch AI's 'Frontier model' flag", "method": "epoch_flag"},
+            "build": {"built": "2026-11-23"},
+        },
+        "convergence": {
+            "passed": True,
+            "failures": [],
+            "chains": 2,
+            "divergences": 0,
+            "treedepth_share": 0.0,
+            "bfmi": [0.95, 1.02],
+        },
+    }
+)
 
 
 class _Collect(HTMLParser):
@@ -108,9 +140,24 @@ def test_report_content_and_escaping(report, inputs):
     path, expected = report
     doc = path.read_text(encoding="utf-8")
     assert "<script>" not in doc and "fit-test-&lt;script&gt;" in doc
-    for text in ("PASSED", "Doubling times", "Published figures beside ours", "Crossing years",
-                 "Sampler diagnostics", "Run metadata", "CC BY 4.0", "MIT", "public domain", "Eurostat",
-                 "2025-05-28", "a" * 64, "epoch_flag", "cpu:0", "0.12.0.1", *expected):
+    for text in (
+        "PASSED",
+        "Doubling times",
+        "Published figures beside ours",
+        "Crossing years",
+        "Sampler diagnostics",
+        "Run metadata",
+        "CC BY 4.0",
+        "MIT",
+        "public domain",
+        "Eurostat",
+        "2025-05-28",
+        "a" * 64,
+        "epoch_flag",
+        "cpu:0",
+        "0.12.0.1",
+        *expected,
+    ):
         assert text in doc, text
     probs = probability_rows(inputs[1])
     p8 = probs.set_index("scenario").loc["trend", "p_ge_8"]
@@ -119,20 +166,34 @@ def test_report_content_and_escaping(report, inputs):
 
 def test_failed_gate_lists_reasons(inputs, tmp_path):
     dt, sims, _ = inputs
-    manifest = json.loads(json.dumps(MANIFEST))
     reason = "growth[algorithmic]: R-hat 1.050 > 1.01 <&>"
-    gate = {"passed": False, "failures": [reason, "3 divergent transitions after warm-up"], "divergences": 3,
-            "treedepth_share": 0.0, "bfmi": [0.2]}
-    path = build_report(tmp_path, posterior=dt, simulations={"central": sims["central"]}, seeds=None, gate=gate,
-                        manifest=manifest, diagnostic_pngs=[])
+    verdict = ConvergenceVerdict(
+        passed=False,
+        failures=[reason, "3 divergent transitions after warm-up"],
+        chains=2,
+        divergences=3,
+        treedepth_share=0.0,
+        bfmi=[0.2],
+    )
+    path = build_report(
+        tmp_path,
+        posterior=dt,
+        simulations={"central": sims["central"]},
+        seeds=None,
+        verdict=verdict,
+        manifest=MANIFEST,
+        diagnostic_pngs=[],
+    )
     doc = path.read_text(encoding="utf-8")
     assert "FAILED" in doc and "PASSED" not in doc
     assert "R-hat 1.050 &gt; 1.01 &lt;&amp;&gt;" in doc and "3 divergent transitions" in doc
 
 
-def test_gate_summary_accepts_manifest_and_none():
-    assert gate_summary(None, MANIFEST)["passed"] is True
-    assert gate_summary(None, {})["passed"] is None
+def test_verdict_defaults_to_the_manifests(inputs, tmp_path):
+    dt, sims, _ = inputs
+    no_verdict = MANIFEST.model_copy(update={"convergence": None})
+    path = build_report(tmp_path, posterior=dt, simulations={}, seeds=None, manifest=no_verdict, diagnostic_pngs=[])
+    assert "UNKNOWN" in path.read_text(encoding="utf-8")
 
 
 # ----------------------------------------------------------------------------- browser
@@ -183,7 +244,8 @@ def render_report(path: Path, screenshot: Path, user_data_dir: Path) -> dict:
         driver.set_page_load_timeout(30)
         driver.get(path.resolve().as_uri())
         images = driver.execute_script(
-            "return Array.from(document.images).map(i => [i.src.slice(0, 22), i.complete, i.naturalWidth]);")
+            "return Array.from(document.images).map(i => [i.src.slice(0, 22), i.complete, i.naturalWidth]);"
+        )
         text = driver.execute_script("return document.body.innerText;")
         title = driver.title
         # full-page screenshot: grow the window to the document height (capped)
@@ -193,8 +255,7 @@ def render_report(path: Path, screenshot: Path, user_data_dir: Path) -> dict:
         logs = driver.get_log("browser")
     finally:
         driver.quit()
-    return {"severe": [e for e in logs if e.get("level") == "SEVERE"], "images": images, "text": text,
-            "title": title}
+    return {"severe": [e for e in logs if e.get("level") == "SEVERE"], "images": images, "text": text, "title": title}
 
 
 @pytest.fixture(scope="module")
@@ -216,8 +277,13 @@ def test_report_renders_in_chromium(browser, report, tmp_path):
     text = out["text"]
     for value in expected:  # doubling-time medians
         assert value in text
-    for heading in ("Doubling times", "Effective compute and 2030 probabilities", "Crossing years",
-                    "Sampler diagnostics", "Data vintage and sources"):
+    for heading in (
+        "Doubling times",
+        "Effective compute and 2030 probabilities",
+        "Crossing years",
+        "Sampler diagnostics",
+        "Data vintage and sources",
+    ):
         assert heading in text
     assert "PASSED" in text
     data = shot.read_bytes()

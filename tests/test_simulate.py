@@ -1,4 +1,4 @@
-"""Monte Carlo engine: scenarios, determinism, agreement with the NumPy reference, outputs."""
+"""Monte Carlo driver: determinism over chunks and devices, agreement with the NumPy reference, presets."""
 
 from __future__ import annotations
 
@@ -8,25 +8,17 @@ from pathlib import Path
 import jax
 import numpy as np
 import pytest
-import xarray as xr
 
 from forecast.automation import calibrate, load_automation_priors, load_occupations
-from forecast.errors import ConfigError, DataError
-from forecast.simulate import (
-    LOG_BIN_WIDTH,
-    SHARE_BIN_WIDTH,
-    load_scenario,
-    load_scenarios,
-    run_histograms,
-    seeds_table,
-    simulate,
-    synthetic_posterior,
-    trend_draws,
-    write_outputs,
-)
+from forecast.errors import ConfigError
+from forecast.kernel import LOG_BIN_WIDTH, SHARE_BIN_WIDTH
+from forecast.posterior import trend_draws
+from forecast.scenarios import load_scenario
+from forecast.simulate import run_histograms, simulate
+from tests.synthetic import synthetic_posterior
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from reference_numpy import simulate_numpy  # noqa: E402
+from reference_numpy import simulate_numpy
 
 Z = 4.0  # two-sided per-comparison level ~6e-5; a few dozen comparisons per test
 SEED = 20240601
@@ -40,65 +32,11 @@ def posterior_dt():
 @pytest.fixture(scope="module")
 def automation():
     priors = load_automation_priors()
-    small = priors.inference.model_copy(update={"num_warmup": 150, "num_samples": 100})
-    return calibrate(load_occupations(), priors.model_copy(update={"inference": small}), key=jax.random.key(SEED))
+    small = priors.settings.inference.model_copy(update={"num_warmup": 150, "num_samples": 100})
+    return calibrate(load_occupations(), priors.with_settings(inference=small), key=jax.random.key(SEED))
 
 
-# ----------------------------------------------------------------------------- posterior contract
-
-
-def test_trend_draws_flattens(posterior_dt):
-    tr = trend_draws(posterior_dt)
-    assert tr.growth_compute.shape == (2000,) and tr.ref_year == 2020.0
-    np.testing.assert_allclose(tr.growth_compute, tr.growth_spending + tr.growth_hardware + tr.identity_gap)
-    assert abs(np.median(tr.log10_compute_ref) - 22.59) < 0.05
-
-
-def test_trend_draws_missing_variable(posterior_dt):
-    broken = posterior_dt.copy()
-    broken["posterior"] = broken["posterior"].to_dataset().drop_vars("identity_gap")
-    with pytest.raises(DataError, match="identity_gap"):
-        trend_draws(broken)
-
-
-# ----------------------------------------------------------------------------- scenarios
-
-
-def test_presets_validate():
-    spec = load_scenarios()
-    assert {"trend", "conservative", "central", "explosive"} <= set(spec.scenario)
-    for name in spec.scenario:
-        assert len(spec.scenario[name].rationale) > 50
-    with pytest.raises(ConfigError, match="did you mean 'central'"):
-        load_scenario("centrl")
-
-
-@pytest.mark.parametrize(("name", "key"), [
-    ("typo_key.toml", "scenario.central.spending.multiplierr"),
-    ("negative_multiplier.toml", "scenario.central.hardware.multiplier"),
-    ("cap_above_one.toml", "scenario.central.spending.gdp_share_cap"),
-    ("missing_gdp_growth.toml", "defaults.gdp_growth_per_year"),
-    ("short_rationale.toml", "scenario.central.rationale"),
-    ("typo_feedback.toml", "scenario.central.algorithmic.feedback_oom_per_yr"),
-    ("trend_with_schedule.toml", "trend"),
-    ("typo_start_year.toml", "scenario.central.start_yaer"),
-    ("bad_syntax.toml", "TOML"),
-])
-def test_broken_scenarios(fixtures, name, key):
-    path = fixtures / "scenarios" / name
-    with pytest.raises(ConfigError) as err:
-        load_scenarios(path)
-    msg = str(err.value)
-    assert str(path) in msg and key in msg and "\n" not in msg
-
-
-@pytest.mark.parametrize(("name", "hint"), [
-    ("typo_key.toml", "multiplier"), ("typo_feedback.toml", "feedback_oom_per_year"),
-    ("typo_start_year.toml", "start_year"),
-])
-def test_scenario_typos_did_you_mean(fixtures, name, hint):
-    with pytest.raises(ConfigError, match=f"did you mean '{hint}'"):
-        load_scenarios(fixtures / "scenarios" / name)
+# ----------------------------------------------------------------------------- validation
 
 
 def test_start_before_base_year_rejected(posterior_dt, automation):
@@ -124,8 +62,9 @@ def test_identical_across_chunk_sizes_and_device_counts(posterior_dt, automation
         np.testing.assert_array_equal(h_a[name], h_c[name], err_msg=name)
     assert h_a["crossing"].sum() == 3 * 100_000
     # Mutation twin: a different seed must change the histograms.
-    h_d, _ = run_histograms(tr, automation, sc, chunk_size=100_000, devices=4,
-                            **{**kw, "key": jax.random.key(SEED + 1)})
+    h_d, _ = run_histograms(
+        tr, automation, sc, chunk_size=100_000, devices=4, **{**kw, "key": jax.random.key(SEED + 1)}
+    )
     assert not np.array_equal(h_a["log_hist"], h_d["log_hist"])
 
 
@@ -141,8 +80,10 @@ def _disagreements(res, ref, n_jax):
     n_ref = ref.share_total.shape[0]
     bad = []
     years = res["year"].values
-    checks = [("effective", res["log10_factor"].sel(series="effective"), ref.log10_factor, LOG_BIN_WIDTH),
-              ("share_total", res["share_total"], ref.share_total, SHARE_BIN_WIDTH)]
+    checks = [
+        ("effective", res["log10_factor"].sel(series="effective"), ref.log10_factor, LOG_BIN_WIDTH),
+        ("share_total", res["share_total"], ref.share_total, SHARE_BIN_WIDTH),
+    ]
     for label, jq, values, width in checks:
         for i, year in enumerate(years[1:], start=1):
             for q in res["quantile"].values:
@@ -152,7 +93,7 @@ def _disagreements(res, ref, n_jax):
                 tol = Z * np.sqrt(q * (1 - q) * (1 / n_jax + 1 / n_ref))
                 if not (lo - tol <= q <= hi + tol):
                     bad.append((label, int(year), float(q), lo, hi))
-    for j, thr in enumerate(res["factor_threshold_oom"].values):
+    for thr in res["factor_threshold_oom"].values:
         for i, year in enumerate(years):
             p1 = float(res["prob_factor_at_least"].sel(year=year, factor_threshold_oom=thr))
             p2 = np.mean(ref.log10_factor[:, i] >= thr)
@@ -161,7 +102,7 @@ def _disagreements(res, ref, n_jax):
             if abs(p1 - p2) > Z * se + 1e-12:
                 bad.append(("prob", int(year), float(thr), p1, p2))
     for j, thr in enumerate(res["share_threshold"].values):
-        for i, year in enumerate(years):
+        for year in years:
             p1 = float(res["prob_crossed_by"].sel(share_threshold=thr, year=year))
             p2 = np.mean(ref.first_cross_year[:, j] <= year)
             pbar = (p1 * n_jax + p2 * n_ref) / (n_jax + n_ref)
@@ -178,8 +119,9 @@ def test_jax_agrees_with_numpy_reference(posterior_dt, automation):
     ref = simulate_numpy(tr, automation, sc, paths=n, base_year=2022, until_year=2032, seed=SEED)
     assert _disagreements(res, ref, n) == []
     # Mutation twin: the same comparison must catch a slightly different scenario.
-    wrong = simulate_numpy(tr, automation, sc._replace(algorithmic_multiplier=0.9), paths=n, base_year=2022,
-                           until_year=2032, seed=SEED)
+    wrong = simulate_numpy(
+        tr, automation, sc._replace(algorithmic_multiplier=0.9), paths=n, base_year=2022, until_year=2032, seed=SEED
+    )
     assert len(_disagreements(res, wrong, n)) > 10
 
 
@@ -188,30 +130,14 @@ def test_jax_agrees_with_numpy_reference(posterior_dt, automation):
 
 @pytest.mark.parametrize(("name", "target"), [("conservative", 4.0), ("central", 8.0), ("explosive", 12.0)])
 def test_preset_median_factor_2030(posterior_dt, automation, name, target):
-    res = simulate(posterior_dt, load_scenario(name), automation, paths=20_000, until_year=2030,
-                   key=jax.random.key(SEED), chunk_size=20_000)
+    res = simulate(
+        posterior_dt,
+        load_scenario(name),
+        automation,
+        paths=20_000,
+        until_year=2030,
+        key=jax.random.key(SEED),
+        chunk_size=20_000,
+    )
     median = float(res["log10_factor"].sel(series="effective", year=2030, quantile=0.5))
     assert abs(median - target) <= 0.5
-
-
-# ----------------------------------------------------------------------------- outputs
-
-
-def test_outputs_and_seeds(tmp_path, posterior_dt, automation):
-    results = {name: simulate(posterior_dt, load_scenario(name), automation, paths=4_000, until_year=2035,
-                              key=jax.random.key(SEED), chunk_size=4_000)
-               for name in ("trend", "conservative", "central", "explosive")}
-    res = results["central"]
-    assert res.attrs["backend"] == "cpu" and res.attrs["scenario"] == "central"
-    assert res["share_group"].sizes == {"group": 22, "year": 14, "quantile": 5}
-    files = write_outputs(res, tmp_path / "central")
-    for f in files.values():
-        assert f.is_file() and f.stat().st_size > 0
-    back = xr.open_datatree(files["netcdf"])
-    np.testing.assert_array_equal(back["histograms"]["log_hist"].values, res["histograms"]["log_hist"].values)
-    back.close()
-    table = seeds_table(posterior_dt, results, automation)
-    assert {"item", "published_low", "published_high", "ours_median", "ours_q05", "ours_q95"} <= set(table.columns)
-    assert len(table) == 14 and table["ours_median"].notna().all()
-    row = table.set_index("item").loc["doubling time, algorithmic"]
-    assert 4.5 < row["ours_median"] < 8.0  # synthetic 0.58 OOM/yr -> 6.2 months

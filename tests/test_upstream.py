@@ -176,9 +176,7 @@ def test_identical_duplicates_dropped_and_counted(fx):
 
 def test_upstream_fixture_drops(fx):
     ledger = Ledger()
-    cloud = read_hardware_prices(
-        fx / "prices_ok.csv", fx / "chip_dataset_fixture.csv", ledger=ledger
-    )
+    cloud = read_hardware_prices(fx / "prices_ok.csv", fx / "chip_dataset_fixture.csv", ledger=ledger)
     assert len(cloud) == 1
     assert cloud["name"].item() == "Chip X @ Cloud Y"
     # quotes 2.0, 2.0 and 4.0 USD/h are averaged in log space

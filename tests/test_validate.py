@@ -79,9 +79,7 @@ BROKEN = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("name", "loader", "line", "column", "phrase"), BROKEN, ids=[b[0] for b in BROKEN]
-)
+@pytest.mark.parametrize(("name", "loader", "line", "column", "phrase"), BROKEN, ids=[b[0] for b in BROKEN])
 def test_broken_fixture(fx, name, loader, line, column, phrase):
     path = fx / name
     load = load_extract if loader == "extract" else validate_path

@@ -1,0 +1,283 @@
+"""Terminal output of the CLI: rich tables, the progress spinner and the one-line error printer.
+
+Tables are laid out to stay readable on 80 columns (light boxes, no-wrap numbers); every text
+that comes from data or paths is escaped, since rich would read ``[brackets]`` as markup.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from forecast.errors import ForecastInputError
+
+console = Console()
+err = Console(stderr=True)
+
+
+def print_error(exc: ForecastInputError) -> None:
+    """The one ``error: ... -> fix: ...`` line, on stderr."""
+    err.print(f"[bold red]error:[/] {escape(exc.one_line())}", highlight=False, soft_wrap=True)
+
+
+def with_spinner(job, *args, **kwargs):
+    """Run a library job, showing its ``progress(phase)`` callbacks as a rich spinner on stderr."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True
+    ) as progress:
+        task = progress.add_task("starting", total=None)
+        return job(*args, **kwargs, progress=lambda phase: progress.update(task, description=phase))
+
+
+def print_json(obj) -> None:
+    """Pretty JSON (paths, numpy scalars and models shown as strings)."""
+    console.print_json(json.dumps(obj, indent=2, default=str))
+
+
+def _fmt(v) -> str:
+    return "—" if v != v else f"{v:.3g}"
+
+
+def print_frame(title: str, frame: pd.DataFrame) -> None:
+    """A DataFrame as a table: floats with 3 significant digits, text escaped."""
+    out = Table(title=title)
+    for col in frame.columns:
+        out.add_column(str(col), justify="left" if frame[col].dtype.kind not in "fi" else "right")
+    for _, row in frame.iterrows():
+        out.add_row(*(_fmt(v) if isinstance(v, float) else escape(str(v)) for v in row))
+    console.print(out)
+
+
+def print_doubling(table: pd.DataFrame) -> None:
+    """Doubling times (median, 90% interval, OOM/yr, published) per component."""
+    out = Table(title="Doubling times (posterior median, 90% interval)")
+    for col in ("component", "months", "90% interval", "OOM/yr", "published"):
+        out.add_column(col, justify="right" if col != "component" else "left")
+    for comp, row in table.iterrows():
+        pub = row["published_months"]
+        out.add_row(
+            comp,
+            f"{row['doubling_months_median']:.1f}",
+            f"{row['doubling_months_q05']:.1f} – {row['doubling_months_q95']:.1f}",
+            f"{row['growth_oom_per_year_median']:.3f}",
+            "—" if pub is None or pub != pub else f"{pub:.0f}",
+        )
+    console.print(out)
+
+
+def print_fit(result) -> None:
+    """Doubling times, where the run went and whether it converged."""
+    print_doubling(result.doubling)
+    m = result.manifest
+    console.print(
+        f"run: [bold]{escape(str(result.run_dir))}[/]  backend={m.environment.backend} "
+        f"devices={len(m.environment.devices)} chains={m.config['sampler']['chains']} ({m.chain_method}) "
+        f"seed={m.seed}"
+    )
+    if not result.verdict.passed:
+        err.print(f"[yellow]not converged:[/] {escape('; '.join(result.verdict.failures[:5]))}")
+
+
+def print_diagnosis(run_dir: Path, result) -> None:
+    """The convergence table and verdict of ``forecast diagnose``."""
+    v = result.verdict
+    # A light box keeps the widest label (growth_hardware_source[release]) and five numbers on 80 columns.
+    table = Table(
+        title=f"Convergence: {escape(run_dir.name)} (R-hat: rank-normalised; ESS: bulk, tail)",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    for col in ("quantity", "median", "90% interval", "R-hat", "bulk", "tail"):
+        table.add_column(col, justify="left" if col == "quantity" else "right", no_wrap=True)
+    for name, row in v.table.iterrows():
+        table.add_row(
+            escape(name),
+            f"{row['median']:.3g}",
+            f"{row['q05']:.3g}–{row['q95']:.3g}",
+            f"{row['rhat']:.3f}",
+            f"{row['ess_bulk']:.0f}",
+            f"{row['ess_tail']:.0f}",
+        )
+    console.print(table)
+    console.print(f"divergences: {v.divergences}   E-BFMI per chain: {', '.join(f'{b:.2f}' for b in v.bfmi)}")
+    for path in result.plots:
+        console.print(f"plot: {escape(str(path))}")
+    if v.failures:
+        err.print("[bold red]FAILED[/] " + escape("; ".join(v.failures)))
+    else:
+        console.print(
+            "[bold green]PASSED[/] convergence gate (R-hat <= 1.01, ESS >= 100/chain, no divergences, E-BFMI >= 0.3)"
+        )
+
+
+def print_simulation(result, name: str) -> None:
+    """Yearly effective-compute factor and automatable share of one scenario, with 2030 probabilities."""
+    q = result["log10_factor"].sel(series="effective")
+    share = result["share_total"]
+    table = Table(
+        title=f"Scenario {name}: effective compute (log10 factor vs {int(q['year'][0])}) and automatable share"
+    )
+    for col in ("year", "factor q05", "median", "q95", "share q05", "share median", "share q95"):
+        table.add_column(col, justify="right")
+    for year in q["year"].values:
+        row, sh = q.sel(year=year), share.sel(year=year)
+        table.add_row(
+            str(int(year)),
+            *(f"{float(row.sel(quantile=p)):.2f}" for p in (0.05, 0.5, 0.95)),
+            *(f"{float(sh.sel(quantile=p)):.1%}" for p in (0.05, 0.5, 0.95)),
+        )
+    console.print(table)
+    probs = result["prob_factor_headline"]
+    console.print(
+        "P(2022->2030 factor >= "
+        + ", ".join(
+            f"1e{int(t)}: {float(probs.sel(factor_threshold_oom=t)):.3f}" for t in probs["factor_threshold_oom"].values
+        )
+        + ")"
+    )
+    cross = result["crossing_year_quantile"]
+    last = int(result["year"].values[-1])
+
+    def year(v):
+        return f"after {last}" if not np.isfinite(v) else f"{v:.0f}"
+
+    for thr in cross["share_threshold"].values:
+        c = cross.sel(share_threshold=thr)
+        console.print(
+            f"first year total share >= {thr:.0%}: median {year(float(c.sel(quantile=0.5)))} "
+            f"(90%: {year(float(c.sel(quantile=0.05)))} - {year(float(c.sel(quantile=0.95)))})"
+        )
+
+
+def print_macro(result) -> None:
+    """Adoption and labour outcomes of a simulation with a region, final year."""
+    from forecast.summaries import macro_table
+
+    table = macro_table(result)
+    last = table.loc[table["year"] == table["year"].max(), ["series", "measure", "year", "q05", "q50", "q95"]]
+    print_frame(f"Adoption and labour outcomes ({result.attrs.get('macro_region', '')}), final year", last)
+    note = result.attrs.get("macro_occupation_weights")
+    if note:
+        console.print(f"[italic]{escape(note)}[/]")
+
+
+def print_simulations(result, *, macro: bool) -> None:
+    """Every scenario of a ``simulate_run`` result."""
+    for name, res in result.results.items():
+        print_simulation(res, name)
+        if macro:
+            print_macro(res)
+        console.print(
+            f"outputs: {escape(str(result.out_dirs.get(name, '-')))}  (backend {res.attrs.get('backend')}, "
+            f"{res.attrs.get('n_devices', '?')} device(s))"
+        )
+
+
+def print_seeds(table: pd.DataFrame) -> None:
+    """The published-figures table."""
+    # Light box and no-wrap numbers so the widest figure name still leaves a readable row on 80 columns.
+    out = Table(title="Published figures beside ours", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    for col in ("figure", "published", "ours", "90% interval", "unit"):
+        out.add_column(col, justify="left" if col in ("figure", "unit") else "right", no_wrap=col != "figure")
+    for _, row in table.iterrows():
+        lo, hi = row["published_low"], row["published_high"]
+        pub = "—" if lo != lo else (_fmt(lo) if lo == hi else f"{_fmt(lo)}–{_fmt(hi)}")
+        interval = "" if row["ours_q05"] != row["ours_q05"] else f"{_fmt(row['ours_q05'])}–{_fmt(row['ours_q95'])}"
+        out.add_row(escape(str(row["item"])), pub, _fmt(row["ours_median"]), interval, escape(str(row["unit"])))
+    console.print(out)
+
+
+def print_main(result) -> None:
+    """What ``forecast run`` prints after its job: doubling times, published figures, the central fan."""
+    print_fit(result.fit)
+    print_seeds(result.seeds)
+    print_simulation(result.simulation.results["central"], "central")
+    v = result.diagnosis.verdict
+    console.print(f"convergence gate: {'PASSED' if v.passed else 'FAILED: ' + escape('; '.join(v.failures[:5]))}")
+    console.print(f"report: [bold]{escape(str(result.report))}[/]")
+    console.print(
+        f"screenshot: {escape(str(result.screenshot))}"
+        if result.screenshot
+        else "screenshot: skipped (no Chromium; run scripts/install_chromium.sh)"
+    )
+
+
+def print_run_list(runs_dir: Path, runs: list[dict]) -> None:
+    """``forecast runs list``."""
+    table = Table(title=f"Runs in {escape(str(runs_dir))}")
+    cols = ("run_id", "kind", "status", "started_at", "seed", "draws", "backend")
+    for col in ("run", "kind", "status", "started", "seed", "draws", "backend"):
+        table.add_column(col)
+    for info in runs:
+        table.add_row(*(escape(str(info.get(k, ""))) for k in cols))
+    console.print(table)
+
+
+def print_backtest(summary: pd.DataFrame) -> None:
+    """Backtest scores pooled over origins and horizons, model and OLS per series."""
+    table = Table(
+        title="Backtest, pooled over origins and horizons",
+        caption="cov50/cov90: coverage of 50%/90% intervals; ratio: model CRPS / OLS CRPS",
+    )
+    for col in ("series", "method", "n", "cov50", "cov90", "CRPS", "log sc.", "ratio"):
+        table.add_column(
+            col,
+            justify="left" if col in ("series", "method") else "right",
+            min_width=len("hardware_release") if col == "series" else None,
+        )
+    for row in summary.itertuples(index=False):
+        for method in ("model", "ols"):
+            table.add_row(
+                row.series if method == "model" else "",
+                method,
+                str(getattr(row, f"n_{method}")),
+                f"{getattr(row, f'cov50_{method}'):.2f}",
+                f"{getattr(row, f'cov90_{method}'):.2f}",
+                f"{getattr(row, f'crps_{method}'):.3f}",
+                f"{getattr(row, f'logs_{method}'):.2f}",
+                f"{row.crps_ratio:.3f}" if method == "model" else "",
+                end_section=method == "ols",
+            )
+    console.print(table)
+
+
+def print_predictions(table: pd.DataFrame) -> None:
+    """``forecast predict``: predictive quantiles per date and series."""
+    shown = [c for c in ("date", "series", "unit", "q05", "q25", "q50", "q75", "q95") if c in table.columns]
+    out = Table(title="Predictive quantiles for a frontier model released on each date")
+    for col in shown:
+        out.add_column(col, justify="left" if col in ("date", "series", "unit") else "right")
+    for _, row in table[shown].iterrows():
+        out.add_row(*(f"{v:.2f}" if isinstance(v, float) else escape(str(v)) for v in row))
+    console.print(out)
+
+
+__all__ = [
+    "console",
+    "err",
+    "print_backtest",
+    "print_diagnosis",
+    "print_doubling",
+    "print_error",
+    "print_fit",
+    "print_frame",
+    "print_json",
+    "print_macro",
+    "print_main",
+    "print_predictions",
+    "print_run_list",
+    "print_seeds",
+    "print_simulation",
+    "print_simulations",
+    "with_spinner",
+]

@@ -1,0 +1,481 @@
+"""The Monte Carlo kernel as pure functions over NamedTuple state (``jax.numpy`` only).
+
+One path's trajectory is a fold of :func:`step` (one month) over the months after :func:`init`;
+:func:`snapshot` reads the yearly outputs off a state and :func:`accumulate` adds them into the
+integer histograms. The macro layer has the same shape (:func:`macro_init`,
+:func:`macro_step`, :func:`accumulate_macro`) around :func:`forecast.macro.channel_step`.
+Nothing here knows about devices, chunks or blocks: :mod:`forecast.simulate` composes these
+functions inside its sharded loops, and the tests call each one on its own.
+
+Units: levels are log10 quantities ("OOM"), rates OOM per year, time decimal years. Every array
+has the path axis last (``(n,)``, or ``(n_groups, n)`` for per-group values: group-major, so the
+sum over groups is a row add that XLA fuses into one vectorised loop over paths).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from forecast.automation import AutomationParams
+from forecast.posterior import ALGORITHMIC_ANCHOR_YEAR, TrendDraws
+from forecast.scenarios import ScenarioParams
+
+STEPS_PER_YEAR = 12
+#: Yearly log10 series, in histogram order: factors vs the base year, then absolute effective FLOP.
+PATH_SERIES = ("effective", "compute", "spending", "hardware", "algorithmic", "log10_effective_flop")
+FACTOR_THRESHOLDS_OOM = (4.0, 8.0, 12.0)
+SHARE_THRESHOLDS = (0.2, 0.5, 0.8)
+LOG_BIN_LOW = -20.0
+LOG_BIN_WIDTH = 0.01
+LOG_N_BINS = 9000  # [-20, 70) OOM; values outside are clipped into the edge bins and counted
+SHARE_BIN_WIDTH = 0.001
+SHARE_N_BINS = 1001  # [0, 1.001)
+#: Bound on |erf_float32(z) - erf(z)| over all z, rounding of z to float32 included (measured on a
+#: 2e6-point grid of [-8, 8] against scipy's float64 erf: 3.1e-7). Shares, ceiling/2 * (1 + erf),
+#: move by at most half of it: 2000x under the 0.001 share bins.
+CDF_ABS_ERROR = 5.0e-7
+#: ``fold_in(path_key, MACRO_STREAM)`` picks a path's macro draw; the trend and automation picks
+#: use ``split(path_key)``, so switching the macro layer on leaves them unchanged.
+MACRO_STREAM = 1
+#: "Not crossed yet" in :attr:`PathState.first_cross_step`.
+NEVER = jnp.iinfo(jnp.int32).max
+_INV_SQRT2 = 1.0 / math.sqrt(2.0)
+
+
+class PathState(NamedTuple):
+    """Per-path state; leaves ``(n,)`` (``first_cross_step``: ``(n, n_thresholds)``)."""
+
+    log10_compute: jax.Array
+    log10_spending: jax.Array
+    hardware_oom: jax.Array  # log10 FLOP/$ gained since the base year
+    algorithmic_oom: jax.Array  # A(t), OOM relative to 2023 algorithms
+    first_cross_step: jax.Array  # monthly step at which the total share first reached a threshold
+
+
+class PathParams(NamedTuple):
+    """Posterior draws picked for each path; leaves ``(n,)`` (``automation``: ``(n, n_groups)``)."""
+
+    growth_spending: jax.Array
+    growth_hardware: jax.Array
+    growth_algorithmic: jax.Array
+    identity_gap: jax.Array
+    hardware_at_start: jax.Array  # FLOP/$ OOM gained between the base year and the scenario start
+    automation: AutomationParams
+
+
+class Curves(NamedTuple):
+    """The automation curves of a set of paths, group-major ``(n_groups, n)``.
+
+    ``share_g = ceiling_g * Phi((x - thr_g) / width_g) = half_g * (1 + erf(slope_g * (x - thr_g)))``
+    and the employment-weighted total is ``base_total + sum_g weighted_half_g * erf(.)``.
+    """
+
+    slope: jax.Array  # 1 / (width sqrt 2)
+    threshold: jax.Array
+    half_ceiling: jax.Array
+    weighted_half: jax.Array  # half_ceiling * employment weight
+    base_total: jax.Array  # (n,): sum_g weighted_half_g
+
+
+class Snapshot(NamedTuple):
+    """Yearly outputs of a state: log10 series ``(6, n)`` (:data:`PATH_SERIES`), shares ``(1 + G, n)``
+    (total first), and the effective-compute factor vs the base year ``(n,)``."""
+
+    series: jax.Array
+    shares: jax.Array
+    factor: jax.Array
+
+
+def pick_draws(root, path_idx, n_trend: int, n_auto: int):
+    """Indices of the trend and automation draws each path uses: ``split(fold_in(root, p))``.
+
+    A path's picks depend only on ``(root, p)``, never on which chunk, block or device runs it.
+    """
+
+    def pick(i):
+        k_trend, k_auto = jax.random.split(jax.random.fold_in(root, i))
+        return jax.random.randint(k_trend, (), 0, n_trend), jax.random.randint(k_auto, (), 0, n_auto)
+
+    return jax.vmap(pick)(path_idx)
+
+
+def path_params(trend: TrendDraws, auto: AutomationParams, scenario: ScenarioParams, t0: float) -> PathParams:
+    """:class:`PathParams` from already-picked (per-path) trend and automation draws."""
+    return PathParams(
+        trend.growth_spending,
+        trend.growth_hardware,
+        trend.growth_algorithmic,
+        trend.identity_gap,
+        trend.growth_hardware * jnp.maximum(scenario.start_year - t0, 0.0),
+        auto,
+    )
+
+
+def automation_curves(auto: AutomationParams, weight) -> Curves:
+    """Group-major :class:`Curves` of per-path automation draws ``(n, G)`` and weights ``(G,)``."""
+    half = 0.5 * auto.ceiling.T
+    weighted = half * weight[:, None]
+    return Curves((_INV_SQRT2 / auto.width_log10).T, auto.threshold_log10.T, half, weighted, group_sum(weighted))
+
+
+def init(trend: TrendDraws, t0: float, ref_year, path_idx) -> PathState:
+    """The state at the base year ``t0`` from per-path trend draws (closed form of the fitted trend).
+
+    ``path_idx`` only gives the crossing table its shape (and, inside ``shard_map``, its
+    per-device variation).
+    """
+    since_ref = t0 - ref_year
+    never = jnp.full((path_idx.shape[0], len(SHARE_THRESHOLDS)), NEVER, jnp.int32)
+    return PathState(
+        log10_compute=trend.log10_compute_ref + trend.growth_compute * since_ref,
+        log10_spending=trend.log10_spending_ref + trend.growth_spending * since_ref,
+        hardware_oom=jnp.zeros_like(trend.growth_compute),
+        algorithmic_oom=trend.growth_algorithmic * (t0 - ALGORITHMIC_ANCHOR_YEAR),
+        first_cross_step=never + jnp.zeros_like(path_idx, jnp.int32)[:, None],
+    )
+
+
+def group_sum(m):
+    """Sum over the group (first) axis as row adds in a fixed order.
+
+    XLA fuses this into one loop over paths that vectorises, where a reduce over the major axis
+    ran as a strided scalar loop.
+    """
+    return functools.reduce(jnp.add, [m[g] for g in range(m.shape[0])])
+
+
+def erf_terms(state: PathState, curves: Curves):
+    """``erf(slope_g * (x - thr_g))`` ``(G, n)`` at the state's effective compute ``x``.
+
+    Evaluated as a float32 ``erf`` whatever the kernel dtype: XLA's float64 ``erf`` runs scalar on
+    CPU (14.7 ns/element against 0.32 ns in float32, see benchmarks/RESULTS.md) and was 55% of the
+    kernel's time, while the float32 value is within :data:`CDF_ABS_ERROR` of the exact one.
+    """
+    x = state.log10_compute + state.algorithmic_oom
+    z = curves.slope * (x[None, :] - curves.threshold)
+    return jax.lax.erf(z.astype(jnp.float32)).astype(x.dtype)
+
+
+def total_share(state: PathState, curves: Curves):
+    """Employment-weighted share of all tasks automatable at the state's effective compute, ``(n,)``."""
+    return curves.base_total + group_sum(curves.weighted_half * erf_terms(state, curves))
+
+
+def mark_crossings(state: PathState, total, k) -> PathState:
+    """Record step ``k`` as the first crossing of every share threshold ``total`` has reached."""
+    thresholds = jnp.asarray(SHARE_THRESHOLDS, total.dtype)
+    hit = (total[:, None] >= thresholds[None, :]) & (state.first_cross_step == NEVER)
+    return state._replace(first_cross_step=jnp.where(hit, k, state.first_cross_step))
+
+
+def step_rates(state: PathState, t, p: PathParams, sc: ScenarioParams, share_total):
+    """Growth rates (OOM/yr) of spending, hardware and algorithms at time ``t`` for each path.
+
+    Before ``sc.start_year`` the fitted rates apply unchanged; afterwards the scenario schedule:
+    spending slows linearly to GDP growth over the last ``taper`` OOM below its cap, hardware
+    stops after ``max_gain`` OOM, algorithms get feedback from the automated share.
+    """
+    active = t >= sc.start_year
+    g_s = p.growth_spending * sc.spending_multiplier
+    cap = sc.spending_cap_log10_2024 + sc.gdp_growth_oom * (t - 2024.0)
+    head_s = jnp.clip((cap - state.log10_spending) / sc.spending_taper_oom, 0.0, 1.0)
+    r_s = jnp.where(active, jnp.minimum(g_s, sc.gdp_growth_oom + (g_s - sc.gdp_growth_oom) * head_s), p.growth_spending)
+    gained = state.hardware_oom - p.hardware_at_start
+    head_h = jnp.clip((sc.hardware_max_gain_oom - gained) / sc.hardware_taper_oom, 0.0, 1.0)
+    r_h = jnp.where(active, p.growth_hardware * sc.hardware_multiplier * head_h, p.growth_hardware)
+    r_a = jnp.where(
+        active,
+        p.growth_algorithmic * sc.algorithmic_multiplier + sc.feedback_oom_per_year * share_total,
+        p.growth_algorithmic,
+    )
+    return r_s, r_h, r_a
+
+
+def step(state: PathState, k, *, t0: float, params: PathParams, scenario: ScenarioParams, curves: Curves) -> PathState:
+    """Advance every path by one month: step ``k`` (an int32 month count since ``t0``) to ``k + 1``.
+
+    The crossing table is updated with the share at the start of the month, then the levels move
+    by one month of their scenario rates (compute = spending + hardware + identity gap).
+    """
+    dt = 1.0 / STEPS_PER_YEAR
+    t = t0 + k.astype(state.log10_compute.dtype) / STEPS_PER_YEAR
+    total = total_share(state, curves)
+    state = mark_crossings(state, total, k)
+    r_s, r_h, r_a = step_rates(state, t, params, scenario, total)
+    return PathState(
+        log10_compute=state.log10_compute + (r_s + r_h + params.identity_gap) * dt,
+        log10_spending=state.log10_spending + r_s * dt,
+        hardware_oom=state.hardware_oom + r_h * dt,
+        algorithmic_oom=state.algorithmic_oom + r_a * dt,
+        first_cross_step=state.first_cross_step,
+    )
+
+
+def snapshot(state: PathState, base: PathState, curves: Curves) -> Snapshot:
+    """The yearly outputs of ``state``, factors measured against the base-year state ``base``."""
+    eff = state.log10_compute + state.algorithmic_oom
+    factor = eff - (base.log10_compute + base.algorithmic_oom)
+    series = jnp.stack(
+        [
+            factor,
+            state.log10_compute - base.log10_compute,
+            state.log10_spending - base.log10_spending,
+            state.hardware_oom,
+            state.algorithmic_oom - base.algorithmic_oom,
+            eff,
+        ],
+        axis=0,
+    )
+    e = erf_terms(state, curves)
+    total = curves.base_total + group_sum(curves.weighted_half * e)
+    shares = jnp.concatenate([total[None, :], curves.half_ceiling * (1.0 + e)], axis=0)
+    return Snapshot(series, shares, factor)
+
+
+def histogram_add(counts, y, values, valid, low: float, width: float, n_bins: int):
+    """Add a histogram of ``values`` ``(n_series, n)`` (weights ``valid``, ``(n,)``) into ``counts[y]``.
+
+    ``counts`` is ``(n_years + 1, n_series, n_bins)``; values outside ``[low, low + width * n_bins)``
+    are clipped into the edge bins. A scatter-add straight into the loop-carried counts: no
+    ``(n_series, n_bins)`` temporary per year.
+    """
+    idx = jnp.clip(jnp.floor((values - low) / width), 0, n_bins - 1).astype(jnp.int32)
+    series = jnp.arange(values.shape[0], dtype=jnp.int32)[:, None]
+    return counts.at[y, series, idx].add(jnp.broadcast_to(valid[None, :], idx.shape))
+
+
+def histogram_shapes(n_years: int, n_groups: int, macro: bool, exact_sums: bool) -> dict:
+    """Shapes of the integer outputs of one chunk (and of their sums over chunks)."""
+    shapes = {
+        "log_hist": (n_years + 1, len(PATH_SERIES), LOG_N_BINS),
+        "share_hist": (n_years + 1, 1 + n_groups, SHARE_N_BINS),
+        "factor_exceed": (n_years + 1, len(FACTOR_THRESHOLDS_OOM)),
+        "out_of_range": (n_years + 1, len(PATH_SERIES)),
+        "crossing": (len(SHARE_THRESHOLDS), n_years + 2),
+    }
+    if macro:
+        from forecast.macro import CHANNELS, EFFECT_N_BINS, MACRO_SHARES
+
+        n_eff = 2 * len(CHANNELS)
+        shapes.update(
+            {
+                "macro_share_hist": (n_years + 1, len(MACRO_SHARES), SHARE_N_BINS),
+                "macro_effect_hist": (n_years + 1, n_eff, EFFECT_N_BINS),
+                "macro_out_of_range": (n_years + 1, n_eff),
+            }
+        )
+        if exact_sums:
+            shapes["macro_sum"] = (n_years + 1, len(MACRO_SHARES) + n_eff)
+    return shapes
+
+
+def accumulate(hist: dict, y, snap: Snapshot, valid) -> dict:
+    """Add year ``y``'s :class:`Snapshot` into the histograms (weights ``valid``: 1, or 0 for padding)."""
+    factor_thr = jnp.asarray(FACTOR_THRESHOLDS_OOM, snap.series.dtype)
+    count_dtype = valid.dtype
+    outside = (snap.series < LOG_BIN_LOW) | (snap.series >= LOG_BIN_LOW + LOG_BIN_WIDTH * LOG_N_BINS)
+    hist = dict(hist)
+    hist["log_hist"] = histogram_add(hist["log_hist"], y, snap.series, valid, LOG_BIN_LOW, LOG_BIN_WIDTH, LOG_N_BINS)
+    hist["share_hist"] = histogram_add(hist["share_hist"], y, snap.shares, valid, 0.0, SHARE_BIN_WIDTH, SHARE_N_BINS)
+    hist["factor_exceed"] = (
+        hist["factor_exceed"]
+        .at[y]
+        .add(jnp.sum(jnp.where(snap.factor[None, :] >= factor_thr[:, None], valid[None, :], 0), axis=1))
+    )
+    hist["out_of_range"] = (
+        hist["out_of_range"].at[y].add(jnp.sum(jnp.where(outside, valid[None, :], 0), axis=1).astype(count_dtype))
+    )
+    return hist
+
+
+def accumulate_crossings(hist: dict, state: PathState, curves: Curves, n_years: int, valid) -> dict:
+    """Close the crossing table at the last step and count each path's first-crossing year.
+
+    Bins are the simulated years (index 0 = base year) and ``n_years + 1`` = not crossed.
+    """
+    state = mark_crossings(state, total_share(state, curves), jnp.int32(n_years * STEPS_PER_YEAR))
+    cross_year = jnp.where(state.first_cross_step == NEVER, n_years + 1, state.first_cross_step // STEPS_PER_YEAR)
+    hist = dict(hist)
+    hist["crossing"] = (
+        hist["crossing"]
+        .at[jnp.arange(len(SHARE_THRESHOLDS))[None, :], cross_year]
+        .add(jnp.broadcast_to(valid[:, None], cross_year.shape))
+    )
+    return hist
+
+
+# --------------------------------------------------------------------------------------------
+# Macro layer
+# --------------------------------------------------------------------------------------------
+
+
+class MacroKernelInputs(NamedTuple):
+    """Replicated macro inputs of the kernel (see :class:`forecast.macro.MacroInputs`)."""
+
+    draws: object  # forecast.macro.MacroDraws, leaves (n_macro_draws,)
+    employment_weight: jax.Array  # (G,)
+    wage_bill_weight: jax.Array  # (G,)
+    tier_weight: jax.Array  # (G, 3)
+
+
+class MacroState(NamedTuple):
+    """Per-path macro carry: the last ``lag + 1`` yearly log10 effective-compute values and the channels."""
+
+    eff_buffer: jax.Array  # (lag + 1, n), oldest first
+    channels: object  # forecast.macro.ChannelState
+
+
+class MacroYear(NamedTuple):
+    """One year's macro values per path: shares ``(n, 5)`` and channel effects ``(n, 2 * n_channels)``."""
+
+    shares: jax.Array
+    effects: jax.Array
+
+
+def pick_macro(root, path_idx, draws):
+    """Each path's macro draw (leaves ``(n,)``), from ``fold_in(fold_in(root, p), MACRO_STREAM)``."""
+    n_macro = draws.cost_saving.shape[0]
+
+    def pick(i):
+        return jax.random.randint(jax.random.fold_in(jax.random.fold_in(root, i), MACRO_STREAM), (), 0, n_macro)
+
+    return jax.tree.map(lambda a: a[jax.vmap(pick)(path_idx)], draws)
+
+
+def _realised(eff_lagged, time, md, automation: AutomationParams):
+    from forecast.adoption import adoption_curve
+    from forecast.automation import task_share
+
+    adoption = adoption_curve(time, md.adoption_ceiling, md.adoption_rate, md.adoption_midpoint)
+    return adoption, task_share(eff_lagged, automation) * adoption[:, None]
+
+
+def _macro_year(mk: MacroKernelInputs, adoption, realised, cumulative, flows) -> MacroYear:
+    from forecast.macro import tier_exposure
+
+    shares = jnp.concatenate(
+        [adoption[:, None], (realised @ mk.employment_weight)[:, None], tier_exposure(realised, mk.tier_weight)],
+        axis=-1,
+    )
+    return MacroYear(shares, jnp.stack([*cumulative, *flows], axis=-1))
+
+
+def macro_init(
+    state0: PathState,
+    trend_growth_effective,
+    md,
+    automation: AutomationParams,
+    mk: MacroKernelInputs,
+    t0: float,
+    lag: int,
+) -> tuple[MacroState, MacroYear]:
+    """Base-year macro state and outputs.
+
+    Years before the base come from the fitted trend's closed form (``trend_growth_effective`` =
+    compute + algorithmic growth per path), which applies there since scenarios start at or after
+    the base year.
+    """
+    from forecast.macro import channel_init
+
+    eff0 = state0.log10_compute + state0.algorithmic_oom
+    back = (lag - jnp.arange(lag + 1, dtype=eff0.dtype))[:, None]
+    buffer = eff0[None, :] - back * trend_growth_effective[None, :]
+    adoption, r0 = _realised(buffer[0], t0, md, automation)
+    channels = channel_init(r0)
+    zeros = channels.cumulative
+    return MacroState(buffer, channels), _macro_year(mk, adoption, r0, zeros, zeros)
+
+
+def macro_step(
+    state: PathState, mstate: MacroState, time, md, automation: AutomationParams, mk: MacroKernelInputs
+) -> tuple[MacroState, MacroYear]:
+    """Advance the macro layer by one year to ``time``, given this year's path ``state``."""
+    from forecast.macro import channel_step, macro_channel_params
+
+    buffer = jnp.concatenate([mstate.eff_buffer[1:], (state.log10_compute + state.algorithmic_oom)[None, :]], axis=0)
+    adoption, r = _realised(buffer[0], time, md, automation)
+    channels, flows = channel_step(mstate.channels, r, mk.wage_bill_weight, macro_channel_params(md))
+    return MacroState(buffer, channels), _macro_year(mk, adoption, r, channels.cumulative, flows)
+
+
+def accumulate_macro(hist: dict, y, year: MacroYear, valid) -> dict:
+    """Add year ``y``'s macro values into the histograms (and, with int64 counts, the exact sums)."""
+    from forecast.macro import EFFECT_BIN_LOW, EFFECT_BIN_WIDTH, EFFECT_N_BINS, SUM_SCALE, effect_to_bin_space
+
+    count_dtype = valid.dtype
+    ybin = effect_to_bin_space(year.effects)
+    hist = dict(hist)
+    hist["macro_share_hist"] = histogram_add(
+        hist["macro_share_hist"], y, year.shares.T, valid, 0.0, SHARE_BIN_WIDTH, SHARE_N_BINS
+    )
+    hist["macro_effect_hist"] = histogram_add(
+        hist["macro_effect_hist"], y, ybin.T, valid, EFFECT_BIN_LOW, EFFECT_BIN_WIDTH, EFFECT_N_BINS
+    )
+    hist["macro_out_of_range"] = (
+        hist["macro_out_of_range"]
+        .at[y]
+        .add(
+            jnp.sum(
+                jnp.where(
+                    (ybin < EFFECT_BIN_LOW)
+                    | (ybin >= EFFECT_BIN_LOW + EFFECT_BIN_WIDTH * EFFECT_N_BINS)
+                    | ~jnp.isfinite(ybin),
+                    valid[:, None],
+                    0,
+                ),
+                axis=0,
+            ).astype(count_dtype)
+        )
+    )
+    if "macro_sum" in hist:
+        # fixed-point integers: sums over paths are exact and order-independent
+        vals = jnp.concatenate([year.shares, year.effects], axis=-1)
+        fixed = jnp.round(jnp.where(jnp.isfinite(vals), vals, 0.0) * SUM_SCALE).astype(jnp.int64)
+        hist["macro_sum"] = hist["macro_sum"].at[y].add(jnp.sum(fixed * valid[:, None], axis=0))
+    return hist
+
+
+__all__ = [
+    "CDF_ABS_ERROR",
+    "FACTOR_THRESHOLDS_OOM",
+    "LOG_BIN_LOW",
+    "LOG_BIN_WIDTH",
+    "LOG_N_BINS",
+    "MACRO_STREAM",
+    "PATH_SERIES",
+    "SHARE_BIN_WIDTH",
+    "SHARE_N_BINS",
+    "SHARE_THRESHOLDS",
+    "STEPS_PER_YEAR",
+    "Curves",
+    "MacroKernelInputs",
+    "MacroState",
+    "MacroYear",
+    "PathParams",
+    "PathState",
+    "Snapshot",
+    "accumulate",
+    "accumulate_crossings",
+    "accumulate_macro",
+    "automation_curves",
+    "erf_terms",
+    "group_sum",
+    "histogram_add",
+    "histogram_shapes",
+    "init",
+    "macro_init",
+    "macro_step",
+    "mark_crossings",
+    "path_params",
+    "pick_draws",
+    "pick_macro",
+    "snapshot",
+    "step",
+    "step_rates",
+    "total_share",
+]

@@ -1,0 +1,194 @@
+"""Growth scenarios: the schema of ``priors/scenarios.toml``, its loader and its numeric form.
+
+A scenario changes the fitted growth rates from its ``start_year`` on (spending multiplier and a
+cap on the share of world GDP one run may cost, hardware multiplier and a ceiling on FLOP/$
+gained, algorithmic multiplier and automation feedback). Before ``start_year`` every path follows
+its posterior draw exactly. The file is validated on load (unknown keys are errors with a
+did-you-mean hint); :class:`ScenarioParams` is the float-only form the kernel traces, so
+changing a scenario never recompiles it.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, NamedTuple
+
+from pydantic import Field, field_validator, model_validator
+
+from forecast.config import StrictModel, file_sha256, load_validated
+from forecast.errors import ConfigError, did_you_mean
+from forecast.resources import priors_path
+
+#: Stands in for "no cap" so the kernel never sees inf.
+NO_LIMIT = 1.0e6
+
+
+def default_scenarios_path() -> Path:
+    """The packaged scenario file, ``priors/scenarios.toml``."""
+    return priors_path("scenarios.toml")
+
+
+Multiplier = Annotated[float, Field(ge=0.0, le=10.0)]
+Taper = Annotated[float, Field(gt=0.0, le=20.0)]
+
+
+class SpendingSchedule(StrictModel):
+    """Spending growth: a multiplier, then deceleration toward a cap on the share of world GDP.
+
+    The rate is ``min(m*g, gdp + (m*g - gdp) * clip(headroom / taper_oom, 0, 1))`` where
+    ``headroom`` is log10(cap) - log10(spending): full speed far from the cap, GDP growth at it.
+    """
+
+    multiplier: Multiplier = 1.0
+    gdp_share_cap: Annotated[float, Field(gt=0.0, le=1.0)] | None = None
+    taper_oom: Taper = 1.0
+
+
+class HardwareSchedule(StrictModel):
+    """FLOP/$ growth: a multiplier and a ceiling on the total OOM gained after the start date."""
+
+    multiplier: Multiplier = 1.0
+    max_gain_oom: Annotated[float, Field(ge=0.0, le=100.0)] | None = None
+    taper_oom: Taper = 0.5
+
+
+class AlgorithmicSchedule(StrictModel):
+    """Algorithmic growth: a multiplier plus feedback ``feedback_oom_per_year * automated share``."""
+
+    multiplier: Multiplier = 1.0
+    feedback_oom_per_year: Annotated[float, Field(ge=0.0, le=10.0)] = 0.0
+
+
+class Scenario(StrictModel):
+    """One growth schedule applied to the posterior draws from ``start_year`` on."""
+
+    rationale: Annotated[str, Field(min_length=20)]
+    start_year: Annotated[float, Field(ge=2000.0, le=2100.0)] | None = None
+    spending: SpendingSchedule = SpendingSchedule()
+    hardware: HardwareSchedule = HardwareSchedule()
+    algorithmic: AlgorithmicSchedule = AlgorithmicSchedule()
+
+
+class ScenarioDefaults(StrictModel):
+    """Shared settings: default start date and the world-GDP path for spending caps."""
+
+    start_year: Annotated[float, Field(ge=2000.0, le=2100.0)]
+    world_gdp_usd_2024: Annotated[float, Field(gt=1e12, lt=1e16)]
+    gdp_growth_per_year: Annotated[float, Field(gt=-0.1, lt=0.3)]
+
+
+class ScenarioFile(StrictModel):
+    """Validated content of ``priors/scenarios.toml``."""
+
+    defaults: ScenarioDefaults
+    scenario: dict[str, Scenario]
+
+    @field_validator("scenario")
+    @classmethod
+    def _names(cls, value: dict[str, Scenario]) -> dict[str, Scenario]:
+        if not value:
+            raise ValueError("at least one [scenario.NAME] table is required")
+        for name in value:
+            if not name.isidentifier():
+                raise ValueError(f"scenario name '{name}' must be an identifier (letters, digits, _)")
+        return value
+
+    @model_validator(mode="after")
+    def _trend_is_plain(self) -> ScenarioFile:
+        trend = self.scenario.get("trend")
+        if trend is not None and (
+            trend.spending != SpendingSchedule()
+            or trend.hardware != HardwareSchedule()
+            or trend.algorithmic != AlgorithmicSchedule()
+        ):
+            raise ValueError("scenario 'trend' is the posterior as fitted and must not set schedules")
+        return self
+
+
+class ScenarioParams(NamedTuple):
+    """Numeric form of a scenario for the kernel (floats; traced, so no recompilation)."""
+
+    start_year: float
+    spending_multiplier: float
+    spending_cap_log10_2024: float
+    gdp_growth_oom: float
+    spending_taper_oom: float
+    hardware_multiplier: float
+    hardware_max_gain_oom: float
+    hardware_taper_oom: float
+    algorithmic_multiplier: float
+    feedback_oom_per_year: float
+
+
+class NamedScenario(NamedTuple):
+    """A resolved scenario with its provenance."""
+
+    name: str
+    params: ScenarioParams
+    rationale: str
+    source: str
+    source_sha256: str
+
+
+def load_scenarios(path: Path | None = None) -> ScenarioFile:
+    """Load and validate a scenario file (default ``priors/scenarios.toml``).
+
+    Raises
+    ------
+    ConfigError
+        One line naming the file and key path, with a did-you-mean hint.
+    """
+    return load_validated(Path(path) if path is not None else default_scenarios_path(), ScenarioFile)
+
+
+def resolve_scenario(spec: ScenarioFile, name: str, *, path: Path | str = "scenarios.toml") -> ScenarioParams:
+    """Turn ``spec.scenario[name]`` into :class:`ScenarioParams`.
+
+    Raises
+    ------
+    ConfigError
+        Unknown scenario name (with a did-you-mean hint).
+    """
+    if name not in spec.scenario:
+        raise ConfigError(
+            f"{path}: unknown scenario '{name}'{did_you_mean(name, spec.scenario)}",
+            f"use one of {', '.join(sorted(spec.scenario))}",
+        )
+    sc = spec.scenario[name]
+    d = spec.defaults
+    cap = sc.spending.gdp_share_cap
+    return ScenarioParams(
+        start_year=float(sc.start_year if sc.start_year is not None else d.start_year),
+        spending_multiplier=sc.spending.multiplier,
+        spending_cap_log10_2024=math.log10(cap * d.world_gdp_usd_2024) if cap is not None else NO_LIMIT,
+        gdp_growth_oom=math.log10(1.0 + d.gdp_growth_per_year),
+        spending_taper_oom=sc.spending.taper_oom,
+        hardware_multiplier=sc.hardware.multiplier,
+        hardware_max_gain_oom=sc.hardware.max_gain_oom if sc.hardware.max_gain_oom is not None else NO_LIMIT,
+        hardware_taper_oom=sc.hardware.taper_oom,
+        algorithmic_multiplier=sc.algorithmic.multiplier,
+        feedback_oom_per_year=sc.algorithmic.feedback_oom_per_year,
+    )
+
+
+def load_scenario(name: str, path: Path | None = None) -> NamedScenario:
+    """Load the scenario file and resolve one scenario by name (what the CLI calls)."""
+    path = Path(path) if path is not None else default_scenarios_path()
+    spec = load_scenarios(path)
+    params = resolve_scenario(spec, name, path=path)
+    return NamedScenario(name, params, spec.scenario[name].rationale, str(path), file_sha256(path))
+
+
+__all__ = [
+    "NO_LIMIT",
+    "NamedScenario",
+    "Scenario",
+    "ScenarioDefaults",
+    "ScenarioFile",
+    "ScenarioParams",
+    "default_scenarios_path",
+    "load_scenario",
+    "load_scenarios",
+    "resolve_scenario",
+]

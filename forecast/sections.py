@@ -1,0 +1,423 @@
+"""The sections of ``report.html``: each renders one part of the report from library outputs.
+
+Every function returns an escaped HTML fragment (a ``<section>``); :func:`forecast.report.build_report`
+orders them. Sources and licences shown in the report live here too.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecast.gate import ConvergenceVerdict
+from forecast.html import esc, figure, fmt_num, fmt_pct, kv_table, table
+from forecast.manifest import RunManifest
+
+#: Sources and licences, as shown in the report (see ``forecast/data/ATTRIBUTION.md`` and
+#: ``forecast/data/OCCUPATIONS.md`` for the upstream files and commits).
+SOURCES: tuple[tuple[str, str, str], ...] = (
+    (
+        "Epoch AI, “Data on AI Models” (training compute, training cost in 2023 USD, frontier flag)",
+        "CC BY 4.0",
+        "https://epoch.ai/data/ai-models",
+    ),
+    (
+        "Epoch AI, “Data on Machine Learning Hardware” (release prices, FP32 performance)",
+        "CC BY 4.0",
+        "https://epoch.ai/data/machine-learning-hardware",
+    ),
+    (
+        "Epoch AI hardware price table and chip database, github.com/epoch-research/training-cost-trends "
+        "(Cottier et al., “The rising costs of training frontier AI models”, arXiv:2405.21015)",
+        "CC BY 4.0",
+        "https://github.com/epoch-research/training-cost-trends",
+    ),
+    ("Epoch AI, “Epoch Capabilities Index”", "CC BY 4.0", "https://epoch.ai/benchmarks/eci"),
+    (
+        "Erdil & Besiroglu (2022), “Algorithmic progress in computer vision”, arXiv:2212.05153 "
+        "(ImageNet data, github.com/Besiroglu/computer_vision_data)",
+        "no licence stated; cited",
+        "https://arxiv.org/abs/2212.05153",
+    ),
+    (
+        "Eloundou, Manning, Mishkin & Rock, “GPTs are GPTs”, Science 2024 (exposure labels, "
+        "github.com/openai/GPTs-are-GPTs)",
+        "MIT, © 2024 OpenAI",
+        "https://github.com/openai/GPTs-are-GPTs",
+    ),
+    (
+        "O*NET 27.x task statements (O*NET Resource Center, USDOL/ETA)",
+        "CC BY 4.0",
+        "https://www.onetcenter.org/database.html",
+    ),
+    (
+        "U.S. Bureau of Labor Statistics, Occupational Employment and Wage Statistics, May 2021",
+        "public domain (U.S. federal government work)",
+        "https://www.bls.gov/oes/",
+    ),
+    (
+        "Eurostat, “Artificial intelligence by size class of enterprise” (isoc_eb_ai, E_AI_TANY)",
+        "© European Union; reuse under CC BY 4.0 (Commission Decision 2011/833/EU)",
+        "https://ec.europa.eu/eurostat/databrowser/view/isoc_eb_ai/default/table",
+    ),
+)
+
+ATTRIBUTION_NOTE = (
+    "Epoch AI data may be used, shared and reproduced with credit to the source and authors "
+    "(CC BY 4.0). The values used here are transformed (log10 ratios, frontier selection, averaging of "
+    "repeated cloud quotes); Epoch AI, OpenAI, the BLS and Eurostat do not endorse this analysis."
+)
+
+
+def _year(value: float, until: int) -> str:
+    return f"after {until}" if not math.isfinite(value) else str(int(value))
+
+
+def verdict_badge(passed: bool | None) -> str:
+    if passed is None:
+        return "<span class='verdict unknown'>UNKNOWN</span>"
+    return "<span class='verdict pass'>PASSED</span>" if passed else "<span class='verdict fail'>FAILED</span>"
+
+
+def doubling(dbl: pd.DataFrame, fig: Path | None) -> str:
+    rows = []
+    for comp, r in dbl.iterrows():
+        pub = r["published"]
+        inside = "—" if not np.isfinite(pub) else ("yes" if r["q05"] <= pub <= r["q95"] else "no")
+        rows.append([comp, fmt_num(r["median"]), f"{fmt_num(r['q05'])} – {fmt_num(r['q95'])}", fmt_num(pub, 0), inside])
+    rows_html = table(
+        ["component", "median (months)", "90% interval", "published (months)", "published inside 90%?"],
+        rows,
+        numeric=[False, True, True, True, False],
+    )
+    return (
+        "<section id='doubling'><h2>Doubling times</h2>"
+        "<p class='note'>Posterior of 12·log10(2)/growth per component; published: algorithmic 9, hardware "
+        "(FLOP/$) 30, spending 7 months.</p>"
+        + rows_html
+        + figure(
+            fig,
+            "Posterior of each doubling time (histogram, median, 90% interval) with the published value dashed.",
+            "doubling-time posteriors",
+        )
+        + "</section>"
+    )
+
+
+def effective(probs: pd.DataFrame, fig: Path | None) -> str:
+    if probs.empty:
+        return ""
+    thr_cols = [c for c in probs.columns if c.startswith("p_ge_")]
+    header = [
+        "scenario",
+        "year",
+        "log10 factor, median",
+        "90% interval",
+        *(f"P(factor ≥ 1e{c[5:]})" for c in thr_cols),
+        "total automatable share, median",
+        "90% interval",
+    ]
+    rows = []
+    for _, r in probs.iterrows():
+        rows.append(
+            [
+                r["scenario"],
+                r["year"],
+                fmt_num(r.get("factor_median"), 2),
+                f"{fmt_num(r.get('factor_q05'), 2)} – {fmt_num(r.get('factor_q95'), 2)}",
+                *(fmt_pct(r.get(c)) for c in thr_cols),
+                fmt_pct(r.get("share_median")),
+                f"{fmt_pct(r.get('share_q05'))} – {fmt_pct(r.get('share_q95'))}",
+            ]
+        )
+    base = int(probs["base_year"].iloc[0]) if "base_year" in probs else ""
+    rows_html = table(header, rows, numeric=[False, True, True, True, *([True] * len(thr_cols)), True, True])
+    return (
+        "<section id='effective'><h2>Effective compute and 2030 probabilities</h2>"
+        f"<p class='note'>Effective compute = frontier training compute × algorithmic progress, as a log10 "
+        f"factor relative to {esc(base)}. Published 2030 bands: 1e4 (conservative), 1e8 (central), "
+        "1e12 (explosive).</p>"
+        + rows_html
+        + figure(
+            fig,
+            "Yearly 5/25/50/75/95% quantiles per scenario; diamonds mark the published 2030 bands.",
+            "effective-compute fan chart",
+        )
+        + "</section>"
+    )
+
+
+def seeds(seeds: pd.DataFrame | None) -> str:
+    if seeds is None or seeds.empty:
+        return (
+            "<section id='seeds'><h2>Published figures beside ours</h2>"
+            "<p class='note'>Not computed for this report.</p></section>"
+        )
+    rows = []
+    for _, r in seeds.iterrows():
+        prob = str(r.get("unit")) == "probability"
+        f = fmt_pct if prob else (lambda v: fmt_num(v, 2))
+        lo, hi = r.get("published_low"), r.get("published_high")
+        if pd.isna(lo):
+            pub = "—"
+        elif pd.isna(hi) or float(lo) == float(hi):
+            pub = fmt_num(lo, 0) if float(lo).is_integer() else fmt_num(lo, 2)
+        else:
+            pub = f"{fmt_num(lo, 0)} – {fmt_num(hi, 0)}"
+        interval = "—" if pd.isna(r.get("ours_q05")) else f"{f(r['ours_q05'])} – {f(r['ours_q95'])}"
+        rows.append([r.get("item"), pub, f(r.get("ours_median")), interval, r.get("unit"), r.get("note")])
+    rows_html = table(
+        ["item", "published", "ours (median)", "ours 90%", "unit", "note"],
+        rows,
+        numeric=[False, True, True, True, False, False],
+    )
+    return "<section id='seeds'><h2>Published figures beside ours</h2>" + rows_html + "</section>"
+
+
+def automation(cross: pd.DataFrame, figs: Mapping[str, Path]) -> str:
+    parts = [
+        "<section id='automation'><h2>Automation of tasks</h2>",
+        "<p class='note'>Share of tasks automatable at the simulated effective compute (FLOP-gap curves "
+        "calibrated on GPTs-are-GPTs exposure labels), employment-weighted over SOC major groups "
+        "(BLS OEWS May 2021). Exposure is potential, not realised automation.</p>",
+        figure(
+            figs.get("share_total"),
+            "Total automatable share per scenario (median, 25–75%, 5–95%).",
+            "automation share fan chart",
+        ),
+    ]
+    if not cross.empty:
+        rows = []
+        for _, r in cross.iterrows():
+            u = int(r["until_year"])
+            lo, hi = _year(r["q05"], u), _year(r["q95"], u)
+            rows.append(
+                [
+                    r["scenario"],
+                    f"{r['threshold']:.0%}",
+                    _year(r["median"], u),
+                    lo if lo == hi else f"{lo} – {hi}",
+                    fmt_pct(r["p_by_until"]),
+                    u,
+                ]
+            )
+        parts.append("<h3>Crossing years</h3>")
+        parts.append(
+            table(
+                [
+                    "scenario",
+                    "total share reaches",
+                    "median year",
+                    "90% interval",
+                    "P(by last year)",
+                    "last year simulated",
+                ],
+                rows,
+                numeric=[False, True, True, True, True, True],
+            )
+        )
+        parts.append(
+            figure(
+                figs.get("crossing"),
+                "P(total share has crossed the threshold by the year).",
+                "crossing-year distributions",
+            )
+        )
+    parts.append(
+        figure(
+            figs.get("share_groups"), "Automatable share per SOC major group.", "automation share per occupation group"
+        )
+    )
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def diagnostics(v: ConvergenceVerdict | None, figs: Mapping[str, Path]) -> str:
+    parts = [
+        "<section id='diagnostics'><h2>Sampler diagnostics</h2>",
+        f"<p>Convergence gate: {verdict_badge(None if v is None else v.passed)}</p>",
+    ]
+    if v is None:
+        parts.append("<p class='note'>No convergence verdict recorded.</p></section>")
+        return "".join(parts)
+    if v.failures:
+        parts.append("<ul class='reasons'>" + "".join(f"<li>{esc(f)}</li>" for f in v.failures) + "</ul>")
+    parts.append(
+        kv_table(
+            [
+                ("divergent transitions", v.divergences),
+                ("share at max tree depth", fmt_pct(v.treedepth_share, 2)),
+                ("E-BFMI per chain", ", ".join(fmt_num(b, 2) for b in v.bfmi) or "—"),
+                (
+                    "thresholds",
+                    "R-hat ≤ 1.01 (rank-normalised: max of bulk and folded); bulk and tail ESS ≥ 100 per "
+                    "chain; E-BFMI ≥ 0.3; no divergences; ≤ 1% at max tree depth",
+                ),
+            ]
+        )
+    )
+    frame = v.table
+    if isinstance(frame, pd.DataFrame) and not frame.empty:
+        cols = [c for c in ("mean", "q05", "median", "q95", "rhat", "ess_bulk", "ess_tail") if c in frame.columns]
+        rows = [
+            [idx, *(fmt_num(r[c], 3 if c == "rhat" else 0 if c.startswith("ess") else 3) for c in cols)]
+            for idx, r in frame.iterrows()
+        ]
+        parts.append(
+            "<details><summary>Per-quantity R-hat and ESS</summary>"
+            + table(["quantity", *cols], rows, numeric=[False, *([True] * len(cols))])
+            + "</details>"
+        )
+    for role, caption in (
+        ("diag_trace", "Trace and marginal posteriors (arviz-plots)."),
+        ("diag_rank", "Rank plots per chain (arviz-plots)."),
+        ("diag_ppc", "Posterior predictive check (arviz-plots)."),
+    ):
+        parts.append(figure(figs.get(role), caption, role.replace("_", " ")))
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def metadata(manifest: RunManifest, simulations: Mapping[str, Any]) -> str:
+    env = manifest.environment
+    data = manifest.data or {}
+    rule = data.get("frontier_rule") or (data.get("build") or {}).get("frontier_rule") or {}
+    rule_text = None
+    if rule:
+        rule_text = (
+            f"{rule.get('description', '')} (method {rule.get('method', '?')}; "
+            + ", ".join(f"{k}={v}" for k, v in sorted(rule.items()) if k not in ("description", "method"))
+            + ")"
+        )
+    pairs = [
+        ("run id", manifest.run_id),
+        ("status", manifest.status),
+        ("started / finished", f"{manifest.started_at} / {manifest.finished_at or '—'}"),
+        ("seed", manifest.seed),
+        ("sampler", manifest.config.get("sampler")),
+        ("effective chain method", manifest.chain_method),
+        ("backend", env.backend),
+        ("devices", env.devices),
+        ("device kind", env.device_kind),
+        ("Python", env.python),
+        ("versions", env.versions),
+        ("git commit", env.git_commit),
+        *((f"{role} priors file", rec.path) for role, rec in manifest.priors.items()),
+        *((f"{role} priors sha256", rec.sha256) for role, rec in manifest.priors.items()),
+        ("data", data.get("path")),
+        ("data file hashes (sha256)", data.get("files")),
+        ("upstream file hashes (sha256)", (data.get("build") or {}).get("files")),
+        ("frontier rule", rule_text),
+        ("fitted only on data up to", data.get("as_of")),
+    ]
+    parts = ["<section id='metadata'><h2>Run metadata</h2>", kv_table(pairs)]
+    if simulations:
+        rows = []
+        for name, res in simulations.items():
+            a = res.attrs
+            rows.append(
+                [
+                    name,
+                    a.get("paths", "—"),
+                    f"{a.get('base_year', '—')} → {a.get('until_year', '—')}",
+                    a.get("backend", "—"),
+                    a.get("devices", "—"),
+                    a.get("chunk_size", "—"),
+                    a.get("key_data", "—"),
+                    str(a.get("scenario_sha256", ""))[:16] or "—",
+                ]
+            )
+        parts.append("<h3>Simulations</h3>")
+        parts.append(
+            table(
+                [
+                    "scenario",
+                    "paths",
+                    "years",
+                    "backend",
+                    "devices",
+                    "chunk size",
+                    "PRNG key data",
+                    "scenario file sha256 (16 hex)",
+                ],
+                rows,
+                numeric=[False, True, False, False, False, True, False, False],
+            )
+        )
+        rationale = [
+            (n, r.attrs.get("scenario_rationale")) for n, r in simulations.items() if r.attrs.get("scenario_rationale")
+        ]
+        if rationale:
+            parts.append(
+                "<details><summary>Scenario rationales</summary><dl>"
+                + "".join(f"<dt><b>{esc(n)}</b></dt><dd>{esc(t)}</dd>" for n, t in rationale)
+                + "</dl></details>"
+            )
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def sources(manifest: RunManifest) -> str:
+    data = manifest.data or {}
+    build = data.get("build") or {}
+    by_series = data.get("vintage_by_series") or {}
+    rows_n = data.get("rows") or {}
+    parts = [
+        "<section id='sources'><h2>Data vintage and sources</h2>",
+        kv_table(
+            [
+                ("latest data point", data.get("vintage")),
+                ("extract built", build.get("built")),
+                ("employment vintage", "BLS OEWS May 2021 (TOT_EMP)"),
+            ]
+        ),
+    ]
+    if by_series:
+        parts.append(
+            table(
+                ["series", "latest date", "rows"],
+                [[s, d, rows_n.get(s, "—")] for s, d in by_series.items()],
+                numeric=[False, False, True],
+            )
+        )
+    items = "".join(
+        f"<li>{esc(text)} — <b>{esc(lic)}</b>. <span class='note'>{esc(url)}</span></li>" for text, lic, url in SOURCES
+    )
+    parts.append(f"<ul>{items}</ul><p class='note'>{esc(ATTRIBUTION_NOTE)}</p></section>")
+    return "".join(parts)
+
+
+def kpis(dbl: pd.DataFrame | None, probs: pd.DataFrame, v: ConvergenceVerdict | None) -> str:
+    cards = [("convergence", "UNKNOWN" if v is None else "PASSED" if v.passed else "FAILED")]
+    if dbl is not None:
+        for comp in ("algorithmic", "hardware", "spending"):
+            if comp in dbl.index:
+                cards.append((f"{comp} doubling (months)", fmt_num(dbl.loc[comp, "median"])))
+    if not probs.empty and "trend" in set(probs["scenario"]) and "p_ge_8" in probs:
+        r = probs.set_index("scenario").loc["trend"]
+        cards.append((f"P({int(r['year'])} factor ≥ 1e8 | trend)", fmt_pct(r["p_ge_8"])))
+    return (
+        "<div class='kpis'>"
+        + "".join(f"<div class='kpi'><b>{esc(v)}</b><span>{esc(k)}</span></div>" for k, v in cards)
+        + "</div>"
+    )
+
+
+__all__ = [
+    "ATTRIBUTION_NOTE",
+    "SOURCES",
+    "automation",
+    "diagnostics",
+    "doubling",
+    "effective",
+    "kpis",
+    "metadata",
+    "seeds",
+    "sources",
+    "verdict_badge",
+]

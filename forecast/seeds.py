@@ -1,0 +1,139 @@
+"""The published-figures table: every reference figure of :mod:`forecast.reference` beside the
+fitted model's value with its 90% interval (``forecast seeds``, the report, ``seeds.csv``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from forecast.automation import AutomationPosterior, share_change_draws
+from forecast.posterior import TrendDraws, log10_effective_trend, trend_draws
+from forecast.reference import (
+    GPT2_RELEASE,
+    GPT4_RELEASE,
+    PUBLISHED_2030_BANDS_OOM,
+    PUBLISHED_DOUBLING_MONTHS,
+    PUBLISHED_EFFECTIVE_GROWTH_PER_YEAR,
+    PUBLISHED_GPT2_GPT4_OOM,
+    PUBLISHED_UPLIFT_PP,
+)
+from forecast.units import doubling_months
+
+
+def seeds_table(
+    dt_posterior, result_by_scenario: Mapping[str, object], automation: AutomationPosterior
+) -> pd.DataFrame:
+    """Set published headline figures beside the fitted model's.
+
+    Parameters
+    ----------
+    dt_posterior
+        Fitted posterior DataTree (``doubling_months`` is used when present).
+    result_by_scenario
+        ``{name: simulate(...) result}``; uses ``conservative``, ``central``, ``explosive`` and
+        ``trend`` when present (missing ones give NaN rows).
+    automation
+        Calibrated :class:`~forecast.automation.AutomationPosterior`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``item, published_low, published_high, ours_median, ours_q05, ours_q95, unit, note``.
+    """
+    trend = trend_draws(dt_posterior)
+    rows = []
+
+    def add(item, lo, hi, values, unit, note):
+        v = np.asarray(values, dtype="float64").ravel()
+        rows.append(
+            {
+                "item": item,
+                "published_low": lo,
+                "published_high": hi,
+                "ours_median": float(np.median(v)) if v.size else np.nan,
+                "ours_q05": float(np.quantile(v, 0.05)) if v.size > 1 else np.nan,
+                "ours_q95": float(np.quantile(v, 0.95)) if v.size > 1 else np.nan,
+                "unit": unit,
+                "note": note,
+            }
+        )
+
+    growth = {
+        "algorithmic": trend.growth_algorithmic,
+        "hardware": trend.growth_hardware,
+        "spending": trend.growth_spending,
+    }
+    for comp, published in PUBLISHED_DOUBLING_MONTHS.items():
+        months = doubling_months(growth[comp])
+        if not isinstance(dt_posterior, TrendDraws) and "doubling_months" in dt_posterior["posterior"].data_vars:
+            months = dt_posterior["posterior"]["doubling_months"].sel(component=comp).values
+        add(f"doubling time, {comp}", published, published, months, "months", "posterior median and 90% interval")
+    add(
+        "effective compute growth per year",
+        PUBLISHED_EFFECTIVE_GROWTH_PER_YEAR,
+        PUBLISHED_EFFECTIVE_GROWTH_PER_YEAR,
+        10.0 ** (trend.growth_compute + trend.growth_algorithmic),
+        "x per year",
+        "frontier compute x algorithms, fitted trend",
+    )
+    for name, band in PUBLISHED_2030_BANDS_OOM.items():
+        res = result_by_scenario.get(name)
+        if res is None:
+            add(f"2030 factor, {name} preset median", band, band, [], "log10 factor", "scenario not simulated")
+        else:
+            qv = res["log10_factor"].sel(series="effective", year=res.attrs.get("prob_year", 2030))
+            rows.append(
+                {
+                    "item": f"2030 factor, {name} preset median",
+                    "published_low": band,
+                    "published_high": band,
+                    "ours_median": float(qv.sel(quantile=0.5)),
+                    "ours_q05": float(qv.sel(quantile=0.05)),
+                    "ours_q95": float(qv.sel(quantile=0.95)),
+                    "unit": "log10 factor",
+                    "note": f"{res.attrs['base_year']}->{res.attrs['prob_year']}, {res.attrs['paths']} paths",
+                }
+            )
+        tr = result_by_scenario.get("trend")
+        p = float(tr["prob_factor_headline"].sel(factor_threshold_oom=band)) if tr is not None else np.nan
+        rows.append(
+            {
+                "item": f"P(2030 factor >= 1e{int(band)} | trend)",
+                "published_low": np.nan,
+                "published_high": np.nan,
+                "ours_median": p,
+                "ours_q05": np.nan,
+                "ours_q95": np.nan,
+                "unit": "probability",
+                "note": "under the fitted trend scenario",
+            }
+        )
+    factor = (trend.growth_compute + trend.growth_algorithmic) * (GPT4_RELEASE - GPT2_RELEASE)
+    add(
+        "GPT-2 (2019-02) -> GPT-4 (2023-03) effective compute",
+        *PUBLISHED_GPT2_GPT4_OOM,
+        factor,
+        "log10 factor",
+        "fitted trend",
+    )
+    n = automation.params.threshold_log10.shape[0]
+    pair = np.arange(n) % trend.growth_compute.shape[0]
+    change = share_change_draws(
+        automation, log10_effective_trend(trend, 2019.0)[pair], log10_effective_trend(trend, 2023.0)[pair]
+    )
+    for ttype, (lo, hi) in PUBLISHED_UPLIFT_PP.items():
+        add(
+            f"gen-AI uplift 2019->2023, {ttype}",
+            lo,
+            hi,
+            change.get(ttype, []),
+            "pp of tasks",
+            "model's change in automatable share; SOC mapping in forecast.automation.TASK_TYPE_BY_GROUP",
+        )
+    return pd.DataFrame(rows)
+
+
+__all__ = ["seeds_table"]

@@ -1,0 +1,85 @@
+"""A synthetic trend posterior with the fitted model's layout, for tests and benchmarks.
+
+Kept out of the package: it stands in for ``forecast fit`` where a test or a benchmark needs a
+posterior without paying for a NUTS fit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from forecast.automation import AutomationParams, AutomationPosterior, load_occupations
+from forecast.units import doubling_months
+from forecast.vocab import GROWTH_COMPONENTS
+
+
+def synthetic_posterior(key, n_chains: int, n_draws: int):
+    """A posterior DataTree with the fitted model's layout, for tests and benchmarks.
+
+    Centred on the posterior fitted to the packaged extract (seed 0): compute 0.663, spending
+    0.528, hardware 0.121, algorithmic 0.58 OOM/yr, ``log10_compute_ref`` 22.59 and
+    ``log10_spending_ref`` 5.16 at 2020.0, with the fitted posterior sds. Compute is drawn
+    directly and the identity gap is the remainder, because in the fit compute is pinned
+    (sd 0.013) while hardware and gap trade off against each other.
+
+    Parameters
+    ----------
+    key
+        JAX PRNG key.
+    n_chains, n_draws
+        Shape of the (chain, draw) grid.
+    """
+    import jax
+
+    keys = jax.random.split(key, 6)
+    shape = (n_chains, n_draws)
+
+    def normal(k, mean, sd):
+        return mean + sd * np.asarray(jax.random.normal(k, shape, dtype="float64"))
+
+    spending = normal(keys[0], 0.528, 0.022)
+    hardware = normal(keys[1], 0.121, 0.031)
+    compute = normal(keys[2], 0.663, 0.013)
+    gap = compute - spending - hardware
+    algorithmic = normal(keys[3], 0.58, 0.145)
+    growth = np.stack([compute, spending, hardware, algorithmic], axis=-1)
+    coords = {"chain": np.arange(n_chains), "draw": np.arange(n_draws), "component": list(GROWTH_COMPONENTS)}
+    posterior = xr.Dataset(
+        {
+            "growth": (("chain", "draw", "component"), growth, {"units": "OOM/yr"}),
+            "identity_gap": (("chain", "draw"), gap, {"units": "OOM/yr"}),
+            "doubling_months": (("chain", "draw", "component"), doubling_months(growth)),
+            "log10_compute_ref": (("chain", "draw"), normal(keys[4], 22.59, 0.05)),
+            "log10_spending_ref": (("chain", "draw"), normal(keys[5], 5.16, 0.08)),
+        },
+        coords=coords,
+    )
+    dt = xr.DataTree.from_dict({"posterior": posterior})
+    dt.attrs.update({"ref_year": 2020.0, "run_id": "synthetic"})
+    return dt
+
+
+def fake_automation(seed: int = 0, n_draws: int = 64) -> AutomationPosterior:
+    """An :class:`AutomationPosterior` over the packaged occupation groups, without calibration."""
+    occ = load_occupations()
+    rng = np.random.default_rng(seed)
+    n = len(occ)
+    physical = occ["physical"].to_numpy(dtype="bool", copy=True)
+    threshold = rng.normal(26.0, 0.5, (n_draws, n)) + 2.0 * physical
+    emp = occ["employment"].to_numpy(dtype="float64", copy=True)
+    return AutomationPosterior(
+        params=AutomationParams(
+            threshold, rng.lognormal(np.log(1.0), 0.2, (n_draws, n)), rng.beta(8.0, 2.0, (n_draws, n))
+        ),
+        employment_weight=emp / emp.sum(),
+        tools_extra_oom=rng.normal(2.0, 0.5, n_draws),
+        groups=tuple(occ["group"]),
+        titles=tuple(occ["title"]),
+        task_types=tuple(occ["task_type"]),
+        physical=physical,
+        log10_eff_2023=25.3,
+    )
+
+
+__all__ = ["fake_automation", "synthetic_posterior"]

@@ -1,0 +1,212 @@
+"""The Monte Carlo kernel, one pure function at a time (no devices, chunks or histograms of runs).
+
+Tolerances: levels are compared to closed forms within 1e-9 OOM after at most 240 float64 steps
+(rounding ~1e-13); automation shares within ``CDF_ABS_ERROR`` (the float32 ``erf``).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from forecast import kernel as K
+from forecast.automation import AutomationParams, task_share
+from forecast.posterior import ALGORITHMIC_ANCHOR_YEAR, TrendDraws, trend_draws
+from forecast.scenarios import NO_LIMIT, ScenarioParams, load_scenario
+from tests.synthetic import fake_automation, synthetic_posterior
+
+N = 64
+T0 = 2022.0
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    trend = trend_draws(synthetic_posterior(jax.random.key(3), 1, N))
+    auto = fake_automation(seed=3, n_draws=N)
+    return trend, auto
+
+
+def per_path(trend: TrendDraws) -> TrendDraws:
+    return jax.tree.map(jnp.asarray, trend._replace(ref_year=jnp.zeros(N)))
+
+
+def no_schedule(start_year: float = 2100.0) -> ScenarioParams:
+    """A scenario that never applies before ``start_year``: the fitted trend."""
+    return ScenarioParams(start_year, 1.0, NO_LIMIT, np.log10(1.03), 1.0, 1.0, NO_LIMIT, 0.5, 1.0, 0.0)
+
+
+def setup(inputs, scenario):
+    trend, auto = inputs
+    tr = per_path(trend)
+    ap = jax.tree.map(jnp.asarray, auto.params)
+    params = K.path_params(tr, ap, scenario, T0)
+    curves = K.automation_curves(ap, jnp.asarray(auto.employment_weight))
+    state0 = K.init(tr, T0, trend.ref_year, jnp.arange(N, dtype=jnp.uint32))
+    return tr, ap, params, curves, state0
+
+
+def run_months(state, n_months, params, scenario, curves):
+    def body(k, s):
+        return K.step(s, k, t0=T0, params=params, scenario=scenario, curves=curves)
+
+    return jax.lax.fori_loop(0, n_months, body, state)
+
+
+def test_init_is_the_fitted_trend_at_the_base_year(inputs):
+    trend, _ = inputs
+    _, _, _, _, s0 = setup(inputs, no_schedule())
+    np.testing.assert_allclose(s0.log10_compute, trend.log10_compute_ref + trend.growth_compute * (T0 - trend.ref_year))
+    np.testing.assert_allclose(s0.algorithmic_oom, trend.growth_algorithmic * (T0 - ALGORITHMIC_ANCHOR_YEAR))
+    assert np.all(s0.hardware_oom == 0) and s0.first_cross_step.shape == (N, len(K.SHARE_THRESHOLDS))
+    assert np.all(s0.first_cross_step == K.NEVER)
+
+
+def test_steps_follow_the_fitted_rates_before_a_scenario_starts(inputs):
+    trend, _ = inputs
+    _, _, params, curves, s0 = setup(inputs, no_schedule())
+    s = run_months(s0, 120, params, no_schedule(), curves)
+    years = 10.0
+    np.testing.assert_allclose(s.log10_compute - s0.log10_compute, trend.growth_compute * years, atol=1e-9)
+    np.testing.assert_allclose(s.log10_spending - s0.log10_spending, trend.growth_spending * years, atol=1e-9)
+    np.testing.assert_allclose(s.hardware_oom, trend.growth_hardware * years, atol=1e-9)
+    np.testing.assert_allclose(s.algorithmic_oom - s0.algorithmic_oom, trend.growth_algorithmic * years, atol=1e-9)
+
+
+def test_spending_cap_slows_spending_to_gdp_growth(inputs):
+    """A cap 0.5 OOM above today's spending: growth slows inside the taper and stops at GDP growth."""
+    _, _, _, _, s0 = setup(inputs, no_schedule())
+    cap_2024 = float(np.max(s0.log10_spending)) + 0.5
+    sc = no_schedule(T0)._replace(spending_cap_log10_2024=cap_2024, spending_taper_oom=0.5)
+    _, _, params, curves, s0 = setup(inputs, sc)
+    s = run_months(s0, 240, params, sc, curves)
+    gdp = sc.gdp_growth_oom
+    cap_end = cap_2024 + gdp * (T0 + 20.0 - 2024.0)
+    assert np.all(s.log10_spending <= cap_end + 1e-9)
+    r_s, _, _ = K.step_rates(s, T0 + 20.0, params, sc, jnp.zeros(N))
+    np.testing.assert_allclose(r_s, gdp, atol=0.02)  # within the taper's last few hundredths
+
+
+def test_hardware_ceiling_stops_flop_per_dollar(inputs):
+    sc = no_schedule(T0)._replace(hardware_max_gain_oom=0.3, hardware_taper_oom=0.05)
+    _, _, params, curves, s0 = setup(inputs, sc)
+    s = run_months(s0, 240, params, sc, curves)
+    assert np.all(s.hardware_oom <= 0.3 + 1e-9) and np.all(s.hardware_oom > 0.25)
+
+
+def test_feedback_speeds_up_algorithms(inputs):
+    _, _, params, curves, s0 = setup(inputs, no_schedule(T0))
+    plain = run_months(s0, 60, params, no_schedule(T0), curves)
+    fed = run_months(s0, 60, params, no_schedule(T0)._replace(feedback_oom_per_year=0.5), curves)
+    gain = fed.algorithmic_oom - plain.algorithmic_oom
+    assert np.all(gain > 0) and np.all(gain <= 0.5 * 5.0)
+
+
+def test_total_share_is_the_weighted_task_share(inputs):
+    trend, auto = inputs
+    _, ap, _, curves, s0 = setup(inputs, no_schedule())
+    x = s0.log10_compute + s0.algorithmic_oom
+    exact = np.asarray(task_share(x, ap))  # (N, G)
+    np.testing.assert_allclose(K.total_share(s0, curves), exact @ auto.employment_weight, atol=K.CDF_ABS_ERROR)
+    snap = K.snapshot(s0, s0, curves)
+    np.testing.assert_allclose(snap.shares[1:].T, exact, atol=K.CDF_ABS_ERROR)
+    np.testing.assert_allclose(snap.shares[0], exact @ auto.employment_weight, atol=K.CDF_ABS_ERROR)
+    assert np.all(snap.factor == 0) and np.all(snap.series[:5] == 0)
+    np.testing.assert_allclose(snap.series[5], x)
+
+
+def test_mark_crossings_keeps_the_first_step():
+    state = K.PathState(*(jnp.zeros(3) for _ in range(4)), jnp.full((3, 3), K.NEVER, jnp.int32))
+    state = K.mark_crossings(state, jnp.array([0.1, 0.3, 0.9]), jnp.int32(5))
+    state = K.mark_crossings(state, jnp.array([0.6, 0.6, 0.9]), jnp.int32(7))
+    expected = [[7, 7, K.NEVER], [5, 7, K.NEVER], [5, 5, 5]]
+    np.testing.assert_array_equal(state.first_cross_step, expected)
+
+
+def test_accumulate_counts_each_valid_path_once(inputs):
+    _, _, params, curves, s0 = setup(inputs, no_schedule())
+    s = run_months(s0, 12 * 8, params, no_schedule(), curves)
+    valid = jnp.asarray(np.r_[np.ones(N - 4), np.zeros(4)].astype(np.int64))
+    hist = {k: jnp.zeros(v, jnp.int64) for k, v in K.histogram_shapes(8, curves.slope.shape[0], False, True).items()}
+    hist = K.accumulate(hist, 8, K.snapshot(s, s0, curves), valid)
+    assert int(hist["log_hist"][8].sum()) == len(K.PATH_SERIES) * (N - 4)
+    assert int(hist["share_hist"][8].sum()) == (1 + curves.slope.shape[0]) * (N - 4)
+    factor = np.asarray(K.snapshot(s, s0, curves).factor)[: N - 4]
+    assert list(np.asarray(hist["factor_exceed"][8])) == [int((factor >= t).sum()) for t in K.FACTOR_THRESHOLDS_OOM]
+    hist = K.accumulate_crossings(hist, s, curves, 8, valid)
+    assert int(hist["crossing"].sum()) == len(K.SHARE_THRESHOLDS) * (N - 4)
+
+
+def test_pick_draws_depends_only_on_the_path_index():
+    root = jax.random.key(0)
+    a = K.pick_draws(root, jnp.arange(10, dtype=jnp.uint32), 50, 40)
+    b = K.pick_draws(root, jnp.arange(5, 10, dtype=jnp.uint32), 50, 40)
+    np.testing.assert_array_equal(a[0][5:], b[0])
+    np.testing.assert_array_equal(a[1][5:], b[1])
+
+
+def test_macro_init_and_step(inputs):
+    """Realised automation = technical share at lagged effective compute x adoption, channels add up."""
+    from forecast.macro import CHANNELS, ChannelParams, MacroDraws, channel_init, channel_step
+
+    trend, auto = inputs
+    tr, ap, params, curves, s0 = setup(inputs, no_schedule())
+    n = N
+    md = MacroDraws(
+        jnp.full(n, 0.8), jnp.full(n, 0.5), jnp.full(n, 2027.0), jnp.full(n, 0.15), jnp.full(n, 0.5), jnp.full(n, 1.0)
+    )
+    g = len(auto.groups)
+    mk = K.MacroKernelInputs(
+        md, jnp.asarray(auto.employment_weight), jnp.asarray(auto.employment_weight), jnp.ones((g, 3)) / g
+    )
+    lag = 2
+    mstate, year0 = K.macro_init(s0, tr.growth_compute + tr.growth_algorithmic, md, ap, mk, T0, lag)
+    eff_lagged = s0.log10_compute + s0.algorithmic_oom - lag * (tr.growth_compute + tr.growth_algorithmic)
+    adoption = 0.8 / (1.0 + np.exp(-0.5 * (T0 - 2027.0)))
+    realised = np.asarray(task_share(eff_lagged, ap)) * adoption
+    np.testing.assert_allclose(year0.shares[:, 0], adoption)
+    np.testing.assert_allclose(year0.shares[:, 1], realised @ auto.employment_weight, rtol=1e-12)
+    assert year0.effects.shape == (n, 2 * len(CHANNELS)) and np.all(year0.effects == 0)
+
+    s1 = run_months(s0, 12, params, no_schedule(), curves)
+    mstate1, year1 = K.macro_step(s1, mstate, T0 + 1.0, md, ap, mk)
+    np.testing.assert_allclose(mstate1.eff_buffer[-1], s1.log10_compute + s1.algorithmic_oom)
+    np.testing.assert_allclose(mstate1.eff_buffer[0], mstate.eff_buffer[1])
+    # the channel flows equal a direct channel_step on the same realised shares
+    adoption1 = 0.8 / (1.0 + np.exp(-0.5 * (T0 + 1.0 - 2027.0)))
+    r1 = np.asarray(task_share(mstate1.eff_buffer[0], ap)) * adoption1
+    _, flows = channel_step(
+        channel_init(jnp.asarray(realised)),
+        jnp.asarray(r1),
+        mk.wage_bill_weight,
+        ChannelParams(md.cost_saving, md.reinstatement_ratio, md.output_multiplier),
+    )
+    np.testing.assert_allclose(year1.effects[:, len(CHANNELS) :], np.stack(flows, axis=-1), rtol=1e-12, atol=1e-15)
+
+
+def test_preset_scenarios_resolve_to_kernel_floats():
+    for name in ("trend", "conservative", "central", "explosive"):
+        params = load_scenario(name).params
+        assert all(isinstance(v, float) for v in params)
+
+
+def test_step_is_jittable_without_retracing(inputs):
+    """Stepping a new scenario of the same shape reuses the compiled program (scenarios are traced)."""
+    _, _, params, curves, s0 = setup(inputs, no_schedule())
+    traces = []
+
+    @jax.jit
+    def advance(state, sc):
+        traces.append(1)
+        return run_months(state, 12, params, sc, curves)
+
+    advance(s0, no_schedule())
+    advance(s0, no_schedule(T0)._replace(spending_multiplier=1.3))
+    assert len(traces) == 1
+
+
+def test_automation_params_shape_contract(inputs):
+    _, auto = inputs
+    assert isinstance(auto.params, AutomationParams)
+    assert auto.params.threshold_log10.shape == (N, len(auto.groups))

@@ -1,0 +1,52 @@
+"""Scenario files: validation with did-you-mean hints, and their numeric form."""
+
+from __future__ import annotations
+
+import pytest
+
+from forecast.errors import ConfigError
+from forecast.scenarios import load_scenario, load_scenarios
+
+
+def test_presets_validate():
+    spec = load_scenarios()
+    assert {"trend", "conservative", "central", "explosive"} <= set(spec.scenario)
+    for name in spec.scenario:
+        assert len(spec.scenario[name].rationale) > 50
+    with pytest.raises(ConfigError, match="did you mean 'central'"):
+        load_scenario("centrl")
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("typo_key.toml", "scenario.central.spending.multiplierr"),
+        ("negative_multiplier.toml", "scenario.central.hardware.multiplier"),
+        ("cap_above_one.toml", "scenario.central.spending.gdp_share_cap"),
+        ("missing_gdp_growth.toml", "defaults.gdp_growth_per_year"),
+        ("short_rationale.toml", "scenario.central.rationale"),
+        ("typo_feedback.toml", "scenario.central.algorithmic.feedback_oom_per_yr"),
+        ("trend_with_schedule.toml", "trend"),
+        ("typo_start_year.toml", "scenario.central.start_yaer"),
+        ("bad_syntax.toml", "TOML"),
+    ],
+)
+def test_broken_scenarios(fixtures, name, key):
+    path = fixtures / "scenarios" / name
+    with pytest.raises(ConfigError) as err:
+        load_scenarios(path)
+    msg = str(err.value)
+    assert str(path) in msg and key in msg and "\n" not in msg
+
+
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [
+        ("typo_key.toml", "multiplier"),
+        ("typo_feedback.toml", "feedback_oom_per_year"),
+        ("typo_start_year.toml", "start_year"),
+    ],
+)
+def test_scenario_typos_did_you_mean(fixtures, name, hint):
+    with pytest.raises(ConfigError, match=f"did you mean '{hint}'"):
+        load_scenarios(fixtures / "scenarios" / name)
