@@ -165,7 +165,7 @@ def adoption_from_upstream(upstream_dir: Path) -> pd.DataFrame:
 
 
 def load_adoption(path: Path | None = None) -> pd.DataFrame:
-    """Load and validate the packaged adoption table (``forecast/data/adoption.csv``).
+    """Load and validate the packaged adoption table (``forecast/curated/adoption.csv``).
 
     Raises
     ------
@@ -244,14 +244,8 @@ REQUIRED_PRIORS: dict[str, tuple[str, ...]] = dict.fromkeys(
 
 
 def load_adoption_priors(path: Path | None = None) -> PriorSet:
-    """Load ``priors/adoption.toml`` (or ``path``): the priors and their ``[settings]``.
-
-    Raises
-    ------
-    ConfigError
-        One line naming the file and key path, with a did-you-mean hint.
-    """
-    return load_priors(Path(path) if path is not None else DEFAULT_PRIORS, REQUIRED_PRIORS, settings=AdoptionSettings)
+    """``priors/adoption.toml`` (or ``path``) via :func:`forecast.priors.load_priors`."""
+    return load_priors(path or DEFAULT_PRIORS, REQUIRED_PRIORS, settings=AdoptionSettings)
 
 
 # --------------------------------------------------------------------------------------------
@@ -390,7 +384,8 @@ def fit_adoption(table: pd.DataFrame, priors: PriorSet, *, key, years=None) -> A
     """
     import jax
     import jax.numpy as jnp
-    from numpyro.infer import MCMC, NUTS
+
+    from forecast.infer import sample_nuts
 
     settings = priors.settings
     years = tuple(sorted(years if years is not None else settings.years))
@@ -399,7 +394,7 @@ def fit_adoption(table: pd.DataFrame, priors: PriorSet, *, key, years=None) -> A
         raise ConfigError(f"adoption: year {bad[0]} is a series break", "fit 2023 onwards only")
     rows = table[table["fitted"] & table["year"].isin(years)]
     if rows.empty:
-        raise DataError(f"adoption: no fitted rows for years {years}", "check forecast/data/adoption.csv")
+        raise DataError(f"adoption: no fitted rows for years {years}", "check forecast/curated/adoption.csv")
     units = tuple(dict.fromkeys(rows["geo"]))
     unit = jnp.asarray(rows["geo"].map({u: i for i, u in enumerate(units)}).to_numpy(dtype="int32", copy=True))
     time = jnp.asarray(rows["year"].to_numpy(dtype="float64", copy=True) + settings.time_offset - settings.time_centre)
@@ -407,15 +402,7 @@ def fit_adoption(table: pd.DataFrame, priors: PriorSet, *, key, years=None) -> A
     logit_y = jnp.asarray(np.log(share) - np.log1p(-share))
     inf = settings.inference
     k_mcmc, k_new = jax.random.split(key)
-    mcmc = MCMC(
-        NUTS(adoption_model, target_accept_prob=inf.target_accept),
-        num_warmup=inf.num_warmup,
-        num_samples=inf.num_samples,
-        num_chains=inf.num_chains,
-        chain_method="vectorized",
-        progress_bar=False,
-    )
-    mcmc.run(k_mcmc, unit, time, logit_y, len(units), priors)
+    mcmc = sample_nuts(adoption_model, inf, k_mcmc, unit, time, logit_y, len(units), priors)
     s = {k: np.asarray(v) for k, v in mcmc.get_samples().items()}
     n = s["ceiling"].shape[0]
     z = np.asarray(jax.random.normal(k_new, (2, n), dtype=jnp.float64 if jax.config.jax_enable_x64 else jnp.float32))

@@ -170,7 +170,7 @@ def load_occupations(path: Path | None = None) -> pd.DataFrame:
     ----------
     path
         CSV written by ``scripts/build_occupations.py``; defaults to the packaged
-        ``forecast/data/occupations.csv``.
+        ``forecast/curated/occupations.csv``.
 
     Returns
     -------
@@ -410,7 +410,8 @@ def calibrate(occupations: pd.DataFrame, priors: PriorSet, *, key) -> Automation
         ``num_chains * num_samples`` draws.
     """
     import jax.numpy as jnp
-    from numpyro.infer import MCMC, NUTS
+
+    from forecast.infer import sample_nuts
 
     if priors.settings.observation.labels == "human":
         e1 = occupations["e1_share"].to_numpy(dtype="float64", copy=True)
@@ -420,15 +421,7 @@ def calibrate(occupations: pd.DataFrame, priors: PriorSet, *, key) -> Automation
         e2 = occupations["e2_share_gpt4"].to_numpy(dtype="float64", copy=True)
     physical = occupations["physical"].to_numpy(dtype="bool", copy=True)
     inf = priors.settings.inference
-    mcmc = MCMC(
-        NUTS(automation_model, target_accept_prob=inf.target_accept),
-        num_warmup=inf.num_warmup,
-        num_samples=inf.num_samples,
-        num_chains=inf.num_chains,
-        chain_method="vectorized",
-        progress_bar=False,
-    )
-    mcmc.run(key, jnp.asarray(e1), jnp.asarray(e1 + e2), jnp.asarray(physical), priors)
+    mcmc = sample_nuts(automation_model, inf, key, jnp.asarray(e1), jnp.asarray(e1 + e2), jnp.asarray(physical), priors)
     s = mcmc.get_samples()
     emp = occupations["employment"].to_numpy(dtype="float64", copy=True)
     return AutomationPosterior(

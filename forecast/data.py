@@ -4,7 +4,7 @@ Two inputs are supported, and both give the same :class:`~forecast.frames.TrendF
 
 - the **upstream** files, laid out as in ``../shared/data`` (``epoch_ai_models/``,
   ``epoch_ml_hardware/``, ...), read by :func:`~forecast.upstream.load_upstream`;
-- the **curated extract** shipped in the package (``forecast/data/extract.csv``, built by
+- the **curated extract** shipped in the package (``forecast/curated/extract.csv``, built by
   ``scripts/build_extract.py``), read by :func:`~forecast.extract.load_extract`.
 
 Every check runs before any model code starts, and every failure is a

@@ -1,6 +1,6 @@
 """The curated extract: the fitted series in one long CSV, shipped in the package.
 
-``forecast/data/extract.csv`` is written by ``scripts/build_extract.py`` through
+``forecast/curated/extract.csv`` is written by ``scripts/build_extract.py`` through
 :func:`write_extract` from what :func:`forecast.upstream.load_upstream` gives, so it holds the
 frontier selection, drops and derived log values already applied; :func:`load_extract` reads it
 back to equal frames. Each value is written as the shortest repr that round-trips the float, so
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ import pandas as pd
 
 from forecast.errors import DataError, did_you_mean
 from forecast.frames import Ledger, TrendFrames, assemble, dedupe, finish_frame, work_frame
+from forecast.resources import data_path
 from forecast.tables import parse_dates, parse_names, parse_numbers, parse_text, read_table
 from forecast.upstream import UNIT_SPENDING_2023, UNIT_SPENDING_COTTIER
 from forecast.vocab import OBSERVED_SERIES
@@ -117,7 +117,7 @@ def write_extract(frames: TrendFrames, path: Path | str) -> Path:
 
 
 def _packaged_extract() -> Path:
-    return Path(str(resources.files("forecast").joinpath("data", "extract.csv")))
+    return data_path("extract.csv")
 
 
 def _build_meta(path: Path) -> dict | None:
@@ -141,7 +141,7 @@ def load_extract(path: Path | str | None = None) -> TrendFrames:
     ----------
     path
         An extract CSV; ``None`` reads the one shipped in the package
-        (``forecast/data/extract.csv``).
+        (``forecast/curated/extract.csv``).
 
     Returns
     -------

@@ -110,6 +110,32 @@ def run_nuts(
     return mcmc
 
 
+def sample_nuts(model: Callable, inference, key: Array, *args, **kwargs) -> MCMC:
+    """NUTS for the small models fitted inside a job (automation curves, adoption), chains vmapped.
+
+    Parameters
+    ----------
+    model
+        A NumPyro model.
+    inference
+        :class:`forecast.config.InferenceSpec` (warm-up, draws, chains, target acceptance).
+    key
+        PRNG key.
+    *args, **kwargs
+        Passed to the model.
+    """
+    mcmc = MCMC(
+        NUTS(model, target_accept_prob=inference.target_accept),
+        num_warmup=inference.num_warmup,
+        num_samples=inference.num_samples,
+        num_chains=inference.num_chains,
+        chain_method="vectorized",
+        progress_bar=False,
+    )
+    mcmc.run(key, *args, extra_fields=("diverging", "num_steps", "energy"), **kwargs)
+    return mcmc
+
+
 def to_datatree(
     mcmc: MCMC, data: ModelData, priors: PriorSet, *, key: Array, posterior_predictive: bool = True
 ) -> xr.DataTree:

@@ -39,7 +39,7 @@ Exposure by wage tier
     Detailed occupations (BLS OEWS May 2021) are cut into employment-weighted terciles of mean
     annual wage (low / middle / high; an occupation straddling a cut is split pro rata), which
     gives each SOC major group's employment share in each tier (``emp_share_*_wage`` columns of
-    ``forecast/data/occupations.csv``). Tier exposure is the employment-weighted mean of ``R_g``
+    ``forecast/curated/occupations.csv``). Tier exposure is the employment-weighted mean of ``R_g``
     over the tier; within a group all tiers are assumed equally automated.
 
 Regions
@@ -218,14 +218,8 @@ REQUIRED_PRIORS: dict[str, tuple[str, ...]] = {
 
 
 def load_macro_priors(path: Path | None = None) -> PriorSet:
-    """Load ``priors/macro.toml`` (or ``path``): the priors and their ``[settings]``.
-
-    Raises
-    ------
-    ConfigError
-        One line naming the file and key path, with a did-you-mean hint.
-    """
-    return load_priors(Path(path) if path is not None else DEFAULT_PRIORS, REQUIRED_PRIORS, settings=MacroSettings)
+    """``priors/macro.toml`` (or ``path``) via :func:`forecast.priors.load_priors`."""
+    return load_priors(path or DEFAULT_PRIORS, REQUIRED_PRIORS, settings=MacroSettings)
 
 
 # --------------------------------------------------------------------------------------------

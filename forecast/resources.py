@@ -3,7 +3,7 @@
 ``priors/`` at the top of the repository (TOML prior and scenario specs) is mapped into the
 package as ``forecast._priors`` (``[tool.setuptools] package-dir`` in ``pyproject.toml``), so a
 wheel carries the files and an editable install reads the repository's own copies. Curated data
-extracts live in ``forecast/data/``.
+extracts live in ``forecast/curated/``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def priors_path(name: str) -> Path:
 
 def data_path(name: str) -> Path:
     """Path of a packaged data file, e.g. ``data_path("extract.csv")``."""
-    return Path(str(resources.files("forecast").joinpath("data", name)))
+    return Path(str(resources.files("forecast").joinpath("curated", name)))
 
 
 __all__ = ["PRIORS_PACKAGE", "data_path", "priors_path"]

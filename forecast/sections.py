@@ -18,8 +18,8 @@ from forecast.gate import ConvergenceVerdict
 from forecast.html import esc, figure, fmt_num, fmt_pct, kv_table, table
 from forecast.manifest import RunManifest
 
-#: Sources and licences, as shown in the report (see ``forecast/data/ATTRIBUTION.md`` and
-#: ``forecast/data/OCCUPATIONS.md`` for the upstream files and commits).
+#: Sources and licences, as shown in the report (see ``forecast/curated/ATTRIBUTION.md`` and
+#: ``forecast/curated/OCCUPATIONS.md`` for the upstream files and commits).
 SOURCES: tuple[tuple[str, str, str], ...] = (
     (
         "Epoch AI, “Data on AI Models” (training compute, training cost in 2023 USD, frontier flag)",

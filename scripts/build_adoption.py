@@ -1,4 +1,4 @@
-"""Build ``forecast/data/adoption.csv`` from the raw Eurostat AI-adoption mirror files.
+"""Build ``forecast/curated/adoption.csv`` from the raw Eurostat AI-adoption mirror files.
 
 The package ships only this small curated extract (27 EU countries + EU-27, E_AI_TANY, 2021 and
 2023-2025; 2021 flagged ``fitted=False`` as a series break); the upstream files are read here,
@@ -7,7 +7,7 @@ export (must agree within 0.1 pp).
 
 Usage
 -----
-    .venv/bin/python scripts/build_adoption.py [UPSTREAM_DIR] [--out forecast/data/adoption.csv]
+    .venv/bin/python scripts/build_adoption.py [UPSTREAM_DIR] [--out forecast/curated/adoption.csv]
 
 ``UPSTREAM_DIR`` defaults to ``../shared/data/eurostat_ai_adoption`` (see its SOURCE.md). The
 output is deterministic: running the script twice gives byte-identical files.
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "upstream", nargs="?", type=Path, default=ROOT.parent / "shared" / "data" / "eurostat_ai_adoption"
     )
-    parser.add_argument("--out", type=Path, default=ROOT / "forecast" / "data" / "adoption.csv")
+    parser.add_argument("--out", type=Path, default=ROOT / "forecast" / "curated" / "adoption.csv")
     args = parser.parse_args(argv)
     table = adoption_from_upstream(args.upstream)
     args.out.parent.mkdir(parents=True, exist_ok=True)

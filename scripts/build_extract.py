@@ -1,4 +1,4 @@
-"""Build the packaged trend extract ``forecast/data/extract.csv`` and its ``ATTRIBUTION.md``.
+"""Build the packaged trend extract ``forecast/curated/extract.csv`` and its ``ATTRIBUTION.md``.
 
 The upstream files are read through :func:`forecast.data.load_upstream`, so the extract holds
 exactly what the forecaster would fit to (frontier selection, drops and derived log values
@@ -7,7 +7,7 @@ the extract and checks that it reproduces the upstream frames exactly.
 
 Usage
 -----
-    .venv/bin/python scripts/build_extract.py [--data ../shared/data] [--out forecast/data/extract.csv]
+    .venv/bin/python scripts/build_extract.py [--data ../shared/data] [--out forecast/curated/extract.csv]
         [--frontier epoch_flag|top_n] [--top-n 10] [--window-years 1.0] [--start-year 2010]
         [--spending frontier_table|training_costs] [--models-file frontier_ai_models.csv]
 
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     """Load the upstream data, write the extract and ATTRIBUTION.md, and verify the round trip."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument("--out", type=Path, default=ROOT / "forecast" / "data" / "extract.csv")
+    parser.add_argument("--out", type=Path, default=ROOT / "forecast" / "curated" / "extract.csv")
     parser.add_argument("--frontier", choices=["epoch_flag", "top_n"], default="epoch_flag")
     parser.add_argument("--top-n", type=int, default=10)
     parser.add_argument("--window-years", type=float, default=1.0)

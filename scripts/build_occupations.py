@@ -1,11 +1,11 @@
-"""Build ``forecast/data/occupations.csv`` from the upstream GPTs-are-GPTs files.
+"""Build ``forecast/curated/occupations.csv`` from the upstream GPTs-are-GPTs files.
 
 The package ships only this small curated extract (22 SOC major groups); the upstream files are
 read here, once, and never copied into the project.
 
 Usage
 -----
-    .venv/bin/python scripts/build_occupations.py [UPSTREAM_DIR] [--out forecast/data/occupations.csv]
+    .venv/bin/python scripts/build_occupations.py [UPSTREAM_DIR] [--out forecast/curated/occupations.csv]
 
 ``UPSTREAM_DIR`` defaults to ``../shared/data/gpts_are_gpts`` (a copy of
 github.com/openai/GPTs-are-GPTs ``data/`` at 0471612f; see its SOURCE.md). Wage columns
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     """Read the upstream files, aggregate to SOC major groups and write the CSV."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("upstream", nargs="?", type=Path, default=ROOT.parent / "shared" / "data" / "gpts_are_gpts")
-    parser.add_argument("--out", type=Path, default=ROOT / "forecast" / "data" / "occupations.csv")
+    parser.add_argument("--out", type=Path, default=ROOT / "forecast" / "curated" / "occupations.csv")
     args = parser.parse_args(argv)
     table = occupations_from_upstream(args.upstream)
     # Wage columns for the macro layer (forecast/macro.py): OEWS major-group mean wages and the

@@ -9,7 +9,7 @@ import pandas as pd
 from forecast.data import TrendFrames
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGED = ROOT / "forecast" / "data" / "extract.csv"
+PACKAGED = ROOT / "forecast" / "curated" / "extract.csv"
 
 
 def assert_frames_equal(a: TrendFrames, b: TrendFrames) -> None:

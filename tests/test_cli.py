@@ -177,7 +177,7 @@ def test_data_validate_rejects_bad_data(name):
 def test_data_validate_accepts_the_extract():
     from forecast.data import load_data  # noqa: F401 - the packaged extract must load
 
-    res = invoke("data", "validate", Path(__file__).parents[1] / "forecast" / "data" / "extract.csv")
+    res = invoke("data", "validate", Path(__file__).parents[1] / "forecast" / "curated" / "extract.csv")
     assert res.exit_code == 0, res.output
     assert "compute" in res.output
 
