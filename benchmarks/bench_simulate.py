@@ -49,18 +49,17 @@ def main(argv: list[str] | None = None) -> int:
     import jax
     from reference_numpy import simulate_numpy
 
-    from forecast.automation import calibrate, load_automation_priors, load_occupations
     from forecast.kernel import STEPS_PER_YEAR
     from forecast.posterior import trend_draws
     from forecast.scenarios import load_scenario
     from forecast.simulate import chunk_memory_bytes, run_histograms
-    from tests.synthetic import synthetic_posterior
+    from tests.synthetic import fake_automation, synthetic_posterior
 
     base = 2022
     key = jax.random.key(args.seed)
     k_post, k_auto, k_sim = jax.random.split(key, 3)
     trend = trend_draws(synthetic_posterior(k_post, 4, 1000))
-    auto = calibrate(load_occupations(), load_automation_priors(), key=k_auto)
+    auto = fake_automation(int(jax.random.randint(k_auto, (), 0, 2**31 - 1)), 1000)
     sc = load_scenario(args.scenario).params
     n_groups = len(auto.groups)
     steps = (args.until - base) * STEPS_PER_YEAR

@@ -41,17 +41,14 @@ BASE, UNTIL = 2022, 2040
 
 
 def _inputs(jax, log):
-    from forecast.automation import calibrate, load_automation_priors, load_occupations
     from forecast.posterior import trend_draws
     from forecast.scenarios import load_scenario
-    from tests.synthetic import synthetic_posterior
+    from tests.synthetic import fake_automation, synthetic_posterior
 
     with jax.default_device(jax.devices("cpu")[0]):
         trend = trend_draws(synthetic_posterior(jax.random.key(1), 4, 1000))
-        priors = load_automation_priors()
-        small = priors.settings.inference.model_copy(update={"num_warmup": 200, "num_samples": 250})
-        auto = calibrate(load_occupations(), priors.with_settings(inference=small), key=jax.random.key(2))
-    log("inputs: synthetic trend posterior (4x1000), automation calibrated (4 chains x 250) on CPU")
+        auto = fake_automation(2, 1000)
+    log("inputs: synthetic trend posterior (4x1000), synthetic requirement draws (1000, 44 cells)")
     return trend, auto, load_scenario("central").params
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from scipy.special import ndtr
 
 STEPS_PER_YEAR = 12
-SHARE_THRESHOLDS = (0.2, 0.5, 0.8)
+SHARE_THRESHOLDS = (0.2, 0.5, 0.99)  # of cognitive tasks
 
 
 class ReferenceResult(NamedTuple):
@@ -24,6 +24,7 @@ class ReferenceResult(NamedTuple):
     log10_factor: np.ndarray  # (paths, n_years + 1): effective compute vs base year
     log10_effective_flop: np.ndarray  # (paths, n_years + 1)
     share_total: np.ndarray  # (paths, n_years + 1)
+    share_cognitive: np.ndarray  # (paths, n_years + 1)
     share_group: np.ndarray  # (paths, n_years + 1, n_groups)
     first_cross_year: np.ndarray  # (paths, n_thresholds); inf = not by until_year
 
@@ -48,14 +49,26 @@ def simulate_numpy(
     """
     rng = np.random.default_rng(seed)
     n_trend = trend.growth_compute.shape[0]
-    thr, width, ceiling = (np.asarray(a) for a in automation.params)
+    offset, width, ceiling = (np.asarray(a) for a in automation.params)
     it = rng.integers(0, n_trend, paths)
-    ia = rng.integers(0, thr.shape[0], paths)
+    ia = rng.integers(0, offset.shape[0], paths)
     g_c, g_s = trend.growth_compute[it], trend.growth_spending[it]
     g_h, g_a = trend.growth_hardware[it], trend.growth_algorithmic[it]
     gap = trend.identity_gap[it]
-    thr, width, ceiling = thr[ia], width[ia], ceiling[ia]
-    weight = np.asarray(automation.employment_weight)
+    # requirements are OOM beyond each path's trend effective compute at the labels' date
+    anchor = (
+        trend.log10_compute_ref[it]
+        + g_c * (automation.anchor_year - trend.ref_year)
+        + g_a * (automation.anchor_year - 2023.0)
+    )
+    thr, width, ceiling = anchor[:, None] + offset[ia], width[ia], ceiling[ia]
+    cells = np.asarray(automation.cell_weight)
+    cognitive = np.where(np.asarray(automation.cell_cognitive), cells, 0.0)
+    cognitive = cognitive / cognitive.sum()
+    n_groups = len(automation.groups)
+    member = np.zeros((len(cells), n_groups))
+    member[np.arange(len(cells)), np.asarray(automation.cell_group)] = cells
+    member /= member.sum(axis=0, keepdims=True)
     sc = scenario
 
     t0 = float(base_year)
@@ -71,27 +84,29 @@ def simulate_numpy(
     factor = np.empty((paths, n_years + 1))
     eff_abs = np.empty((paths, n_years + 1))
     tot = np.empty((paths, n_years + 1))
-    grp = np.empty((paths, n_years + 1, thr.shape[1]))
+    cog = np.empty((paths, n_years + 1))
+    grp = np.empty((paths, n_years + 1, n_groups))
     first = np.full((paths, len(SHARE_THRESHOLDS)), np.inf)
 
     def shares(eff):
         s = ceiling * ndtr((eff[:, None] - thr) / width)
-        return s, s @ weight
+        return s, s @ cells, s @ cognitive
 
     def record(y, eff):
-        s, total = shares(eff)
+        s, total, cognitive_share = shares(eff)
         factor[:, y] = eff - eff0
         eff_abs[:, y] = eff
         tot[:, y] = total
-        grp[:, y] = s
+        cog[:, y] = cognitive_share
+        grp[:, y] = s @ member
 
     record(0, compute + algorithmic)
     dt = 1.0 / STEPS_PER_YEAR
     for k in range(n_years * STEPS_PER_YEAR + 1):
         t = t0 + k / STEPS_PER_YEAR
-        _, total = shares(compute + algorithmic)
+        _, total, cognitive_share = shares(compute + algorithmic)
         for j, c in enumerate(SHARE_THRESHOLDS):
-            first[:, j] = np.where((total >= c) & np.isinf(first[:, j]), np.floor(t + 1e-9), first[:, j])
+            first[:, j] = np.where((cognitive_share >= c) & np.isinf(first[:, j]), np.floor(t + 1e-9), first[:, j])
         if k == n_years * STEPS_PER_YEAR:
             break
         if t >= sc.start_year:
@@ -110,4 +125,4 @@ def simulate_numpy(
         algorithmic = algorithmic + r_a * dt
         if (k + 1) % STEPS_PER_YEAR == 0:
             record((k + 1) // STEPS_PER_YEAR, compute + algorithmic)
-    return ReferenceResult(years, factor, eff_abs, tot, grp, first)
+    return ReferenceResult(years, factor, eff_abs, tot, cog, grp, first)

@@ -1,261 +1,106 @@
-"""Task automation as a function of effective compute.
+"""Technical automation from effective compute: task requirement distributions fitted to task data.
 
-For each occupation group g (the 22 SOC 2018 major groups) the share of its tasks that can be
-automated at effective compute ``E`` (2023-algorithm-equivalent FLOP) is
+Quantities, kept apart in code and outputs:
 
-    share_g(E) = ceiling_g * Phi((log10 E - threshold_g) / width_g),
+- **technically automatable** (capability): a task is automatable once the frontier's effective
+  compute reaches the task's *requirement* ``r`` (log10 2023-algorithm-equivalent FLOP);
+- **exposure** (time saving): E1/E2 labels, reached a ``lead`` earlier than the requirement;
+- **observed use**: tasks seen in Claude conversations (Anthropic Economic Index);
+- **realised automation**: technical capability actually in use at work (:mod:`forecast.macro`).
 
-a normal-CDF "FLOP gap" curve. The curves are calibrated with a small NumPyro model on the
-GPTs-are-GPTs exposure labels (Eloundou et al. 2024):
+Model (Davidson's takeoff model and Epoch's GATE give each task an effective-FLOP requirement;
+all tasks become automatable at a finite, uncertain requirement). Units are *cells*: an SOC major
+group ``g`` times a task class (cognitive / physical, :mod:`forecast.tasks`). Requirements are
+measured in OOM beyond the fitted trend's effective compute at the label date (``x_label``, early
+2023), so every Monte Carlo path anchors them to its own trend draw::
 
-- the share of tasks rated E1 (an LLM alone halves the time) is observed at the 2023 frontier,
-  ``log10 E = log10_eff_2023`` (GPT-4 era, about 25.3);
-- the share rated E1 or E2 (LLM plus software built on it) is observed at a later, uncertain
-  level ``log10_eff_2023 + tools_extra_oom`` with a prior on ``tools_extra_oom``;
-- thresholds are hierarchical across groups, with a separate, higher group mean for physical
-  work (SOC 37, 45, 47, 49, 51, 53).
+    r ~ Normal(m_c, s)                  m_c = m_g + robotics_lag * [physical]
+    m_g ~ Normal(mu, tau)               tau = sigma sqrt(omega), s = sigma sqrt(1 - omega)
+    sigma = flop_gap / (z_.99 - z_.20)  mu = requirement_full - z_.99 * sigma
 
-Layers: an array core (:func:`task_share`, :func:`total_share`, pure ``jax.numpy``), the NumPyro
-model and its driver (:func:`automation_model`, :func:`calibrate`), and pandas at the edges
-(:func:`load_occupations`, :func:`occupations_from_upstream`, :func:`share_change_by_task_type`).
+so ``requirement_full`` (where ~99% of cognitive tasks are automatable) and ``flop_gap`` (OOM from
+20% to 99%) carry the FTM/GATE priors directly. Share automatable at effective compute ``x``:
+``S_c(x) = cap * Phi((x - x_label - m_c) / s)`` with ``cap = 1`` unless a prior file opts into a
+cap. Measurement models, each with its own noise (rater disagreement is not requirement spread):
+
+- exposure: P(E1 or E2) = Phi((exposure_lead - m_c) / sqrt(s^2 + exposure_noise^2)), beta-binomial;
+- GPT-4 automation level: P(T >= k) = Phi((cut_k - m_c) / sqrt(s^2 + level_noise^2)), cut_4 = 0
+  (T4, "the model does the whole task", is the definition of technically automatable at the label
+  date), cut_3 < ... ascending by ``level_step`` OOM; Dirichlet-multinomial;
+- observed use (2025.0, ``growth_label_to_use`` OOM later, taken from the trend posterior): a task
+  appears in the conversation data with probability ``detection * Phi((growth + use_lead - m_c) /
+  sqrt(s^2 + use_noise^2))``: absence does not mean unusable (``detection`` < 1, privacy
+  threshold, a coding-heavy user base) and conversation *shares* are not used as volumes;
+  beta-binomial.
+
+Layers: array core (:func:`unit_share`, :func:`group_share`; ``jax.numpy``), the NumPyro model and
+its fit (:func:`automation_model`, :func:`calibrate`), and derived summaries
+(:func:`group_shares_at`, :func:`share_change_draws`).
 """
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Annotated, NamedTuple
 
 import numpy as np
 import pandas as pd
 from pydantic import Field
 
 from forecast.config import InferenceSpec, StrictModel
-from forecast.errors import ConfigError, DataError
+from forecast.errors import ConfigError
+from forecast.occupations import TASK_TYPES
 from forecast.priors import PriorSet, load_priors
-from forecast.resources import data_path, priors_path
+from forecast.resources import priors_path
+from forecast.tasks import AUTOMATION_LEVELS, TASK_CLASSES
 
-DEFAULT_OCCUPATIONS = data_path("occupations.csv")
 DEFAULT_PRIORS = priors_path("automation.toml")
-
-#: SOC major groups whose tasks are mostly physical (building/grounds, farming, construction,
-#: installation/repair, production, transportation). They get their own threshold prior.
-PHYSICAL_MAJOR_GROUPS = ("37", "45", "47", "49", "51", "53")
-
-#: Mapping of SOC major groups to the task types of the published gen-AI uplift figures
-#: ("seeds": about +30 pp decision/management, +10-20 pp data processing, about +2 pp physical).
-#: Groups not listed are "other". Decision/management = management, business and financial
-#: operations, legal; data processing = computer and mathematical, office and administrative
-#: support; physical = :data:`PHYSICAL_MAJOR_GROUPS`.
-TASK_TYPE_BY_GROUP = {
-    "11": "decision_management",
-    "13": "decision_management",
-    "23": "decision_management",
-    "15": "data_processing",
-    "43": "data_processing",
-    **dict.fromkeys(PHYSICAL_MAJOR_GROUPS, "physical"),
-}
-TASK_TYPES = ("decision_management", "data_processing", "physical", "other")
-
-OCCUPATION_COLUMNS = (
-    "group",
-    "title",
-    "employment",
-    "e1_share",
-    "e2_share",
-    "e1_share_gpt4",
-    "e2_share_gpt4",
-    "n_tasks",
-    "matched_employment_share",
-    "physical",
-    "task_type",
-    "source",
-)
-SOURCE_TAG = "OEWS May 2021 TOT_EMP (major group); GPTs-are-GPTs full_labelset.tsv @0471612f"
-
-
-# --------------------------------------------------------------------------------------------
-# Data: upstream -> curated extract -> validated table
-# --------------------------------------------------------------------------------------------
-
-
-def _employment(series: pd.Series) -> pd.Series:
-    """OEWS ``TOT_EMP`` strings ("1,234", "**") to floats (NaN when not available)."""
-    cleaned = series.astype("str").str.replace(",", "", regex=False).str.strip()
-    return pd.to_numeric(cleaned, errors="coerce")
-
-
-def occupations_from_upstream(upstream_dir: Path) -> pd.DataFrame:
-    """Aggregate the published GPTs-are-GPTs and OEWS files to SOC major groups.
-
-    Task shares are computed per 6-digit SOC code (the first 7 characters of the O*NET-SOC
-    code; all tasks of the O*NET specialisations of one SOC code pooled), then averaged within
-    each major group with OEWS May 2021 detailed-occupation employment as weights. SOC codes
-    without an OEWS match are left out of the weighting (``matched_employment_share`` says how
-    much of the group's employment the matched codes cover). Group employment is the OEWS
-    May 2021 national cross-industry ``TOT_EMP`` of the major-group row.
-
-    Parameters
-    ----------
-    upstream_dir
-        Directory holding ``full_labelset.tsv`` and ``national_May2021_dl.csv`` exactly as
-        published upstream.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per major group with the columns of :data:`OCCUPATION_COLUMNS`.
-    """
-    upstream_dir = Path(upstream_dir)
-    labels_path = upstream_dir / "full_labelset.tsv"
-    oews_path = upstream_dir / "national_May2021_dl.csv"
-    for p in (labels_path, oews_path):
-        if not p.is_file():
-            raise DataError(f"{p}: upstream file not found", "pass the GPTs-are-GPTs data directory")
-    labels = pd.read_csv(labels_path, sep="\t", dtype={"O*NET-SOC Code": "str"})
-    oews = pd.read_csv(oews_path, encoding="utf-8-sig", dtype={"OCC_CODE": "str", "TOT_EMP": "str"})
-    for col in ("O*NET-SOC Code", "human_exposure_agg", "gpt4_exposure"):
-        if col not in labels.columns:
-            raise DataError(f"{labels_path}: column '{col}' missing", "use the file as published upstream")
-
-    labels = labels.assign(
-        soc=labels["O*NET-SOC Code"].str[:7],
-        h1=(labels["human_exposure_agg"] == "E1").astype("float64"),
-        h2=(labels["human_exposure_agg"] == "E2").astype("float64"),
-        g1=(labels["gpt4_exposure"] == "E1").astype("float64"),
-        g2=(labels["gpt4_exposure"] == "E2").astype("float64"),
-    )
-    by_soc = labels.groupby("soc").agg(
-        h1=("h1", "mean"), h2=("h2", "mean"), g1=("g1", "mean"), g2=("g2", "mean"), n_tasks=("h1", "size")
-    )
-    by_soc["group"] = by_soc.index.str[:2]
-
-    oews = oews.assign(emp=_employment(oews["TOT_EMP"]))
-    detailed = oews[oews["O_GROUP"] == "detailed"].set_index("OCC_CODE")["emp"]
-    major = oews[oews["O_GROUP"] == "major"].assign(group=lambda d: d["OCC_CODE"].str[:2])
-    by_soc["emp"] = detailed.reindex(by_soc.index).to_numpy()
-
-    rows = []
-    for _, m in major.sort_values("group").iterrows():
-        g = m["group"]
-        socs = by_soc[by_soc["group"] == g]
-        if socs.empty:
-            raise DataError(f"{labels_path}: no tasks for SOC major group {g}", "check the upstream files")
-        w = socs["emp"].fillna(0.0).to_numpy()
-        if w.sum() <= 0:
-            w = np.ones(len(socs))
-        w = w / w.sum()
-        rows.append(
-            {
-                "group": g,
-                "title": str(m["OCC_TITLE"]).removesuffix(" Occupations"),
-                "employment": int(m["emp"]),
-                "e1_share": float(w @ socs["h1"].to_numpy()),
-                "e2_share": float(w @ socs["h2"].to_numpy()),
-                "e1_share_gpt4": float(w @ socs["g1"].to_numpy()),
-                "e2_share_gpt4": float(w @ socs["g2"].to_numpy()),
-                "n_tasks": int(socs["n_tasks"].sum()),
-                "matched_employment_share": float(socs["emp"].sum(skipna=True) / m["emp"]),
-                "physical": g in PHYSICAL_MAJOR_GROUPS,
-                "task_type": TASK_TYPE_BY_GROUP.get(g, "other"),
-                "source": SOURCE_TAG,
-            }
-        )
-    return pd.DataFrame(rows, columns=list(OCCUPATION_COLUMNS))
-
-
-def load_occupations(path: Path | None = None) -> pd.DataFrame:
-    """Load and validate the curated occupation-group table shipped with the package.
-
-    Parameters
-    ----------
-    path
-        CSV written by ``scripts/build_occupations.py``; defaults to the packaged
-        ``forecast/curated/occupations.csv``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Rows sorted by group code; ``group`` is a 2-character string.
-
-    Raises
-    ------
-    DataError
-        Missing file or column, shares outside [0, 1], E1 + E2 > 1, or non-positive employment.
-    """
-    path = Path(path) if path is not None else DEFAULT_OCCUPATIONS
-    if not path.is_file():
-        raise DataError(f"{path}: file not found", "run scripts/build_occupations.py")
-    table = pd.read_csv(path, dtype={"group": "str", "title": "str", "task_type": "str", "source": "str"})
-    missing = [c for c in OCCUPATION_COLUMNS if c not in table.columns]
-    if missing:
-        raise DataError(f"{path}: column '{missing[0]}' missing", "rebuild with scripts/build_occupations.py")
-    for col in ("e1_share", "e2_share", "e1_share_gpt4", "e2_share_gpt4"):
-        bad = ~table[col].between(0.0, 1.0)
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-            raise DataError(f"{path}: row {row}, '{col}' outside [0, 1]", "shares are fractions of tasks")
-    over = (table["e1_share"] + table["e2_share"]) > 1.0 + 1e-9
-    if over.any():
-        row = int(np.flatnonzero(over.to_numpy())[0]) + 2
-        raise DataError(f"{path}: row {row}, e1_share + e2_share > 1", "E1 and E2 are exclusive labels")
-    if not (table["employment"] > 0).all():
-        raise DataError(f"{path}: non-positive 'employment'", "use OEWS TOT_EMP counts")
-    bad_type = ~table["task_type"].isin(TASK_TYPES)
-    if bad_type.any():
-        row = int(np.flatnonzero(bad_type.to_numpy())[0]) + 2
-        raise DataError(f"{path}: row {row}, unknown task_type", f"use one of {', '.join(TASK_TYPES)}")
-    table["physical"] = table["physical"].astype("bool")
-    return table.sort_values("group").reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------------------------
-# Priors (priors/automation.toml)
-# --------------------------------------------------------------------------------------------
-
-
-class ObservationSpec(StrictModel):
-    """Where and how precisely the exposure labels are observed."""
-
-    log10_eff_2023: float = Field(ge=20, le=30)
-    obs_sd: float = Field(gt=0, le=0.5)
-    labels: Literal["human", "gpt4"] = "human"
+#: Cumulative cognitive shares the requirement quantiles are reported at; 0.99 stands for "100%".
+COGNITIVE_QUANTILES = (0.2, 0.5, 0.99)
+_Z20, _Z99 = -0.8416212335729143, 2.3263478740408408
 
 
 class AutomationSettings(StrictModel):
     """The ``[settings]`` table of ``priors/automation.toml``."""
 
-    observation: ObservationSpec
+    label_year: Annotated[float, Field(ge=2020.0, le=2030.0)] = 2023.2
+    use_year: Annotated[float, Field(ge=2020.0, le=2030.0)] = 2025.0
     inference: InferenceSpec
 
 
-#: Priors of :func:`automation_model` (all scalar; the group plate is the model's).
+#: Priors of :func:`automation_model`; ``automatable_cap`` is optional (no cap: all tasks
+#: become automatable at a finite requirement).
 REQUIRED_PRIORS: dict[str, tuple[str, ...]] = {
-    "tools_extra_oom": (),
-    "threshold_nonphysical": (),
-    "threshold_physical": (),
-    "threshold_spread": (),
-    "width": (),
-    "ceiling": (),
+    "requirement_full_oom": (),
+    "flop_gap_oom": (),
+    "between_group_share": (),
+    "robotics_lag_oom": (),
+    "exposure_lead_oom": (),
+    "exposure_noise_oom": (),
+    "level_step_oom": ("level_step",),
+    "level_noise_oom": (),
+    "use_lead_oom": (),
+    "use_noise_oom": (),
+    "use_detection": (),
+    "label_concentration": ("instrument",),
 }
+OPTIONAL_PRIORS: dict[str, tuple[str, ...]] = {"automatable_cap": ()}
+INSTRUMENTS = ("exposure", "automation_level", "observed_use")
 
 
 def load_automation_priors(path: Path | None = None) -> PriorSet:
-    """Load ``priors/automation.toml`` (or ``path``): the priors and their ``[settings]``.
+    """``priors/automation.toml`` (or ``path``) via :func:`forecast.priors.load_priors`.
 
     Raises
     ------
     ConfigError
-        One line naming the file and key path, with a did-you-mean hint; also when the physical
-        threshold prior sits below the non-physical one (physical tasks need more capability).
+        Also when the label date is after the observed-use date.
     """
     path = Path(path) if path is not None else DEFAULT_PRIORS
-    priors = load_priors(path, REQUIRED_PRIORS, settings=AutomationSettings)
-    phys, nonphys = priors["threshold_physical"].params, priors["threshold_nonphysical"].params
-    if "loc" in phys and "loc" in nonphys and phys["loc"] < nonphys["loc"]:
-        raise ConfigError(
-            f"{path}: [threshold_physical] loc {phys['loc']} is below [threshold_nonphysical] loc {nonphys['loc']}",
-            "physical tasks need more capability: raise its loc",
-        )
+    priors = load_priors(path, REQUIRED_PRIORS, settings=AutomationSettings, optional=OPTIONAL_PRIORS)
+    if priors.settings.use_year <= priors.settings.label_year:
+        raise ConfigError(f"{path}: [settings] use_year must be after label_year", "observed use is the later date")
     return priors
 
 
@@ -265,179 +110,368 @@ def load_automation_priors(path: Path | None = None) -> PriorSet:
 
 
 class AutomationParams(NamedTuple):
-    """Per-group curve parameters; each leaf has shape ``(..., n_groups)``.
+    """Per-cell requirement distributions; leaves ``(..., n_cells)``.
 
     Attributes
     ----------
-    threshold_log10
-        log10 effective FLOP at which half of the ceiling is automatable.
-    width_log10
-        Spread of the normal CDF in orders of magnitude.
+    offset_oom
+        Median requirement, OOM beyond the frontier's effective compute at the label date.
+    width_oom
+        Spread (sd) of requirements within the cell, OOM.
     ceiling
-        Share of tasks automatable in the limit, in [0, 1].
+        Share automatable in the limit (1 unless a cap is opted into).
     """
 
-    threshold_log10: object
-    width_log10: object
+    offset_oom: object
+    width_oom: object
     ceiling: object
 
 
 class AutomationPosterior(NamedTuple):
-    """Posterior draws of the automation curves plus the group metadata they refer to.
+    """Posterior draws of the requirement distributions plus the cell and group layout.
 
     Attributes
     ----------
     params
-        :class:`AutomationParams` with leaves ``(n_draws, n_groups)``.
-    employment_weight
-        ``(n_groups,)`` employment shares summing to one (OEWS May 2021 TOT_EMP).
-    tools_extra_oom
-        ``(n_draws,)`` OOM beyond 2023 at which E1+E2 tasks become automatable.
+        :class:`AutomationParams`, leaves ``(n_draws, n_cells)``.
+    cell_weight
+        ``(n_cells,)`` employment-weighted share of all tasks (sums to one).
+    cell_group
+        ``(n_cells,)`` index of each cell's group.
+    cell_cognitive
+        ``(n_cells,)`` bool.
     groups, titles, task_types
-        Tuples of strings, one per group.
-    physical
-        ``(n_groups,)`` bool.
-    log10_eff_2023
-        Effective compute at which the E1 shares were observed.
+        One per group.
+    group_weight
+        ``(n_groups,)`` employment shares (OEWS May 2021).
+    anchor_year
+        Label date: requirements are OOM beyond the trend's effective compute at this date.
+    exposure_lead_oom, exposure_noise_oom
+        ``(n_draws,)``: exposure precedes automatability by this many OOM (with rater noise).
+    cognitive_requirement_oom
+        ``(n_draws, 3)``: OOM beyond the label-date frontier at which 20% / 50% / 99% of cognitive
+        tasks are technically automatable (:data:`COGNITIVE_QUANTILES`).
     """
 
     params: AutomationParams
-    employment_weight: np.ndarray
-    tools_extra_oom: np.ndarray
+    cell_weight: np.ndarray
+    cell_group: np.ndarray
+    cell_cognitive: np.ndarray
     groups: tuple
     titles: tuple
     task_types: tuple
-    physical: np.ndarray
-    log10_eff_2023: float
+    group_weight: np.ndarray
+    anchor_year: float
+    exposure_lead_oom: np.ndarray
+    exposure_noise_oom: np.ndarray
+    cognitive_requirement_oom: np.ndarray
+
+    def membership(self) -> np.ndarray:
+        """``(n_cells, n_groups)`` weights that turn cell shares into group shares (columns sum to 1)."""
+        m = np.zeros((len(self.cell_group), len(self.groups)))
+        m[np.arange(len(self.cell_group)), self.cell_group] = self.cell_weight
+        return m / m.sum(axis=0, keepdims=True)
+
+    def cognitive_weight(self) -> np.ndarray:
+        """``(n_cells,)`` weights of the cognitive cells in all cognitive tasks (zero for physical)."""
+        w = np.where(self.cell_cognitive, self.cell_weight, 0.0)
+        return w / w.sum()
 
 
 _SQRT_HALF = 0.7071067811865476
 
 
-def task_share(log10_eff, params: AutomationParams):
-    """Share of each group's tasks automatable at effective compute ``10**log10_eff``.
+def unit_share(x_rel, params: AutomationParams):
+    """Share of each cell's tasks automatable ``x_rel`` OOM beyond the label-date frontier.
 
     Parameters
     ----------
-    log10_eff
-        Array ``(...)`` of log10 effective FLOP (2023-algorithm-equivalent).
+    x_rel
+        Array ``(...)`` of log10 effective FLOP minus the trend's value at the label date.
     params
-        :class:`AutomationParams` with leaves broadcastable to ``(..., n_groups)``.
+        :class:`AutomationParams` with leaves broadcastable to ``(..., n_cells)``.
 
     Returns
     -------
-    Array ``(..., n_groups)`` in [0, 1].
+    Array ``(..., n_cells)`` in [0, 1].
 
     Examples
     --------
     >>> import jax.numpy as jnp
-    >>> p = AutomationParams(jnp.array([25.0]), jnp.array([1.0]), jnp.array([0.8]))
-    >>> float(task_share(jnp.array(25.0), p)[0])
-    0.4
+    >>> p = AutomationParams(jnp.array([2.0]), jnp.array([1.0]), jnp.array([1.0]))
+    >>> float(unit_share(jnp.array(2.0), p)[0])
+    0.5
     """
     import jax.numpy as jnp
     from jax.lax import erf
 
-    # Phi via erf, not jax.scipy.special.ndtr: ndtr evaluates both erf and erfc under a select
-    # and was 11x slower in float64 on CPU; the absolute error of this form (<1e-16) is what
-    # matters for a share.
-    z = (jnp.asarray(log10_eff)[..., None] - params.threshold_log10) / params.width_log10
+    # Phi via erf, not ndtr: ndtr evaluates both erf and erfc under a select and was 11x slower in
+    # float64 on CPU; the absolute error of this form (<1e-16) is what matters for a share.
+    z = (jnp.asarray(x_rel)[..., None] - params.offset_oom) / params.width_oom
     return params.ceiling * (0.5 + 0.5 * erf(z * _SQRT_HALF))
 
 
-def total_share(shares, employment_weight):
-    """Employment-weighted total share ``(...)`` from group shares ``(..., n_groups)``."""
+def group_share(cell_shares, membership):
+    """Group shares ``(..., n_groups)`` from cell shares ``(..., n_cells)`` and ``membership``."""
+    return cell_shares @ membership
+
+
+# --------------------------------------------------------------------------------------------
+# Model
+# --------------------------------------------------------------------------------------------
+
+
+class CellData(NamedTuple):
+    """Task evidence per cell (a pytree of arrays; ``None`` outcomes for prior predictive)."""
+
+    group: object  # (C,) int
+    physical: object  # (C,) float 0/1
+    weight: object  # (C,) employment-weighted share of all tasks
+    n_tasks: object  # (C,)
+    exposed: object  # (C,) E1 or E2
+    levels: object  # (C, 5) T0..T4
+    use_n: object  # (C,) O*NET 20.1 tasks
+    use_seen: object  # (C,) of them seen in conversations
+
+
+def cell_data(occupations: pd.DataFrame, evidence: pd.DataFrame) -> CellData:
+    """Arrays of :class:`CellData` from ``occupations.csv`` and ``task_evidence.csv`` (cells sorted)."""
+    groups = list(occupations["group"])
+    ev = evidence.set_index(["group", "task_class"]).reindex(
+        pd.MultiIndex.from_product([groups, TASK_CLASSES]), fill_value=0
+    )
+    gi = np.repeat(np.arange(len(groups)), len(TASK_CLASSES))
+    n = ev["n_tasks"].to_numpy(dtype="float64")
+    per_group = np.bincount(gi, weights=n, minlength=len(groups))
+    emp = occupations["employment"].to_numpy(dtype="float64")
+    weight = emp[gi] / emp.sum() * n / np.where(per_group[gi] > 0, per_group[gi], 1.0)
+    levels = ev[[f"auto_{t.lower()}" for t in AUTOMATION_LEVELS]].to_numpy(dtype="float64")
+    # counts stay integers: the binomial samplers of the prior predictive need integer totals
+    return CellData(
+        group=gi.astype("int32"),
+        physical=np.tile(np.array([0.0, 1.0]), len(groups)),
+        weight=weight / weight.sum(),
+        n_tasks=n.astype("int64"),
+        exposed=(ev["exposed_e1"] + ev["exposed_e2"]).to_numpy(dtype="int64"),
+        levels=levels.astype("int64"),
+        use_n=ev["aei_n_tasks"].to_numpy(dtype="int64"),
+        use_seen=ev["aei_present"].to_numpy(dtype="int64"),
+    )
+
+
+def _probit(numerator, *scales):
     import jax.numpy as jnp
+    from jax.scipy.special import ndtr
 
-    return jnp.sum(shares * employment_weight, axis=-1)
-
-
-# --------------------------------------------------------------------------------------------
-# Calibration model
-# --------------------------------------------------------------------------------------------
+    return ndtr(numerator / jnp.sqrt(sum(s**2 for s in scales)))
 
 
-def automation_model(e1_share, e12_share, physical, priors: PriorSet):
-    """NumPyro model of the exposure labels; see the module docstring.
+def automation_model(cells: CellData, growth_label_to_use, *, priors: PriorSet, n_groups: int):
+    """NumPyro model of the task evidence; see the module docstring.
 
     Parameters
     ----------
-    e1_share, e12_share
-        ``(n_groups,)`` observed E1 and E1+E2 task shares (``None`` for prior predictive).
-    physical
-        ``(n_groups,)`` bool.
+    cells
+        :class:`CellData`; outcomes may be ``None`` (prior predictive).
     priors
         From :func:`load_automation_priors`.
+    n_groups
+        Number of occupation groups.
+    growth_label_to_use
+        ``(mean, sd)`` (a pair or a 2-array) of the trend posterior's effective-compute growth (OOM)
+        from the label date to the observed-use date.
     """
     import jax.numpy as jnp
     import numpyro
     import numpyro.distributions as dist
+
+    def prior(name):
+        return numpyro.sample(name, priors[name].to_numpyro())
+
+    full, gap, omega, robot = (
+        prior(k) for k in ("requirement_full_oom", "flop_gap_oom", "between_group_share", "robotics_lag_oom")
+    )
+    lead_e, noise_e, noise_t = prior("exposure_lead_oom"), prior("exposure_noise_oom"), prior("level_noise_oom")
+    lead_u, noise_u, detect = prior("use_lead_oom"), prior("use_noise_oom"), prior("use_detection")
+    cap = prior("automatable_cap") if "automatable_cap" in priors.specs else 1.0
+    growth = numpyro.sample("growth_label_to_use", dist.Normal(growth_label_to_use[0], growth_label_to_use[1]))
+    with numpyro.plate("level_step", 3):
+        steps = prior("level_step_oom")
+    with numpyro.plate("instrument", len(INSTRUMENTS)):
+        conc = prior("label_concentration")
+    with numpyro.plate("group", n_groups):
+        z = numpyro.sample("group_z", dist.Normal(0.0, 1.0))
+    # Every OOM-valued quantity shares one scale that only the priors fix (the labels are ordinal):
+    # with positive quantities on log scales and group offsets in units of that scale, the ridge
+    # is a straight line in the sampler's coordinates, which a dense mass matrix follows.
+    sigma = gap / (_Z99 - _Z20)
+    width = numpyro.deterministic("width_oom", sigma * jnp.sqrt(1.0 - omega))
+    group_offset = numpyro.deterministic("group_offset_oom", full - sigma * (_Z99 - jnp.sqrt(omega) * z))
+    offset = numpyro.deterministic("cell_offset_oom", group_offset[cells.group] + robot * cells.physical)
+    numpyro.deterministic("automatable_cap_used", jnp.asarray(cap))
+    # T4 (the model does the whole task) defines "automatable at the label date": its cut is 0.
+    cuts = jnp.stack([steps.sum(), steps[1:].sum(), steps[2], jnp.zeros_like(steps[2])])
+    eps = 1e-9
+    p_exp = jnp.clip(_probit(lead_e - offset, width, noise_e), eps, 1 - eps)
+    at_least = _probit(cuts[None, :] - offset[:, None], width, noise_t)  # P(T >= k), k = 1..4
+    p_lev = jnp.clip(
+        jnp.concatenate([1 - at_least[:, :1], at_least[:, :-1] - at_least[:, 1:], at_least[:, -1:]], axis=1), eps, 1.0
+    )
+    p_use = jnp.clip(detect * _probit(growth + lead_u - offset, width, noise_u), eps, 1 - eps)
+    with numpyro.plate("cell", offset.shape[0]):
+        numpyro.sample(
+            "obs_exposed", dist.BetaBinomial(conc[0] * p_exp, conc[0] * (1 - p_exp), cells.n_tasks), obs=cells.exposed
+        )
+        numpyro.sample("obs_levels", dist.DirichletMultinomial(conc[1] * p_lev, cells.n_tasks), obs=cells.levels)
+        numpyro.sample(
+            "obs_use", dist.BetaBinomial(conc[2] * p_use, conc[2] * (1 - p_use), cells.use_n), obs=cells.use_seen
+        )
+    numpyro.deterministic("cognitive_requirement_oom", _mixture_quantiles(offset, width, cells, COGNITIVE_QUANTILES))
+
+
+def _mixture_quantiles(offset, width, cells: CellData, quantiles):
+    """OOM beyond the label-date frontier at which the cognitive tasks' automatable share reaches each quantile.
+
+    The cognitive share is an employment-weighted mixture of normal CDFs; bisection (60 halvings of
+    a 200-OOM bracket: exact to 1e-16 OOM) inverts it.
+    """
+    import jax
+    import jax.numpy as jnp
     from jax.scipy.special import ndtr
 
-    n_groups = physical.shape[0]
-    obs = priors.settings.observation
-    tools = numpyro.sample("tools_extra_oom", priors["tools_extra_oom"].to_numpyro())
-    mu_np = numpyro.sample("threshold_mu_nonphysical", priors["threshold_nonphysical"].to_numpyro())
-    mu_p = numpyro.sample("threshold_mu_physical", priors["threshold_physical"].to_numpyro())
-    spread = numpyro.sample("threshold_spread", priors["threshold_spread"].to_numpyro())
-    with numpyro.plate("group", n_groups):
-        z = numpyro.sample("threshold_z", dist.Normal(0.0, 1.0))
-        width = numpyro.sample("width_log10", priors["width"].to_numpyro())
-        ceiling = numpyro.sample("ceiling", priors["ceiling"].to_numpyro())
-        threshold = numpyro.deterministic("threshold_log10", jnp.where(physical, mu_p, mu_np) + spread * z)
-        x0 = obs.log10_eff_2023
-        pred_e1 = ceiling * ndtr((x0 - threshold) / width)
-        pred_e12 = ceiling * ndtr((x0 + tools - threshold) / width)
-        numpyro.sample("obs_e1", dist.Normal(pred_e1, obs.obs_sd), obs=e1_share)
-        numpyro.sample("obs_e12", dist.Normal(pred_e12, obs.obs_sd), obs=e12_share)
+    w = cells.weight * (1.0 - cells.physical)
+    w = w / w.sum()
+
+    def cdf(x):
+        return jnp.sum(w * ndtr((x - offset) / width))
+
+    def solve(q):
+        def halve(_, bracket):
+            lo, hi = bracket
+            mid = 0.5 * (lo + hi)
+            below = cdf(mid) < q
+            return jnp.where(below, mid, lo), jnp.where(below, hi, mid)
+
+        lo, hi = jax.lax.fori_loop(0, 60, halve, (jnp.asarray(-100.0), jnp.asarray(100.0)))
+        return 0.5 * (lo + hi)
+
+    return jnp.stack([solve(q) for q in quantiles])
 
 
-def calibrate(occupations: pd.DataFrame, priors: PriorSet, *, key) -> AutomationPosterior:
-    """Fit the automation curves with NUTS (vectorized chains) and return posterior draws.
+class AutomationFit(NamedTuple):
+    """What :func:`calibrate` returns: the posterior for the Monte Carlo, its DataTree and verdict."""
+
+    posterior: AutomationPosterior
+    datatree: object
+    verdict: object
+
+
+#: Posterior variables the automation convergence gate checks.
+GATED_VARS = (
+    "requirement_full_oom",
+    "flop_gap_oom",
+    "between_group_share",
+    "robotics_lag_oom",
+    "exposure_lead_oom",
+    "exposure_noise_oom",
+    "level_step_oom",
+    "level_noise_oom",
+    "use_lead_oom",
+    "use_noise_oom",
+    "use_detection",
+    "label_concentration",
+    "group_offset_oom",
+    "width_oom",
+    "cognitive_requirement_oom",
+)
+
+
+def growth_label_to_use(trend, settings: AutomationSettings) -> tuple[float, float]:
+    """Mean and sd of the trend posterior's effective-compute growth from the label to the use date (OOM)."""
+    growth = (np.asarray(trend.growth_compute) + np.asarray(trend.growth_algorithmic)) * (
+        settings.use_year - settings.label_year
+    )
+    return float(growth.mean()), float(max(growth.std(), 1e-3))
+
+
+def calibrate(occupations: pd.DataFrame, evidence: pd.DataFrame, priors: PriorSet, trend, *, key) -> AutomationFit:
+    """Fit the requirement model to the task evidence with NUTS and apply the convergence gate.
 
     Parameters
     ----------
     occupations
-        Table from :func:`load_occupations`.
+        From :func:`forecast.occupations.load_occupations`.
+    evidence
+        From :func:`forecast.tasks.load_task_evidence`.
     priors
         From :func:`load_automation_priors`.
+    trend
+        :class:`forecast.posterior.TrendDraws`: its 2023 -> 2025 effective-compute growth is the
+        observed-use date's offset.
     key
         JAX PRNG key (explicit; never defaulted).
 
     Returns
     -------
-    AutomationPosterior
-        ``num_chains * num_samples`` draws.
+    AutomationFit
     """
+    import arviz as az
     import jax.numpy as jnp
 
     from forecast.infer import sample_nuts
 
-    if priors.settings.observation.labels == "human":
-        e1 = occupations["e1_share"].to_numpy(dtype="float64", copy=True)
-        e2 = occupations["e2_share"].to_numpy(dtype="float64", copy=True)
-    else:
-        e1 = occupations["e1_share_gpt4"].to_numpy(dtype="float64", copy=True)
-        e2 = occupations["e2_share_gpt4"].to_numpy(dtype="float64", copy=True)
-    physical = occupations["physical"].to_numpy(dtype="bool", copy=True)
-    inf = priors.settings.inference
-    mcmc = sample_nuts(automation_model, inf, key, jnp.asarray(e1), jnp.asarray(e1 + e2), jnp.asarray(physical), priors)
-    s = mcmc.get_samples()
-    emp = occupations["employment"].to_numpy(dtype="float64", copy=True)
-    return AutomationPosterior(
+    cells = cell_data(occupations, evidence)
+    growth = growth_label_to_use(trend, priors.settings)
+    arrays = CellData(*(jnp.asarray(a) for a in cells))
+    # cells and growth traced, not baked into the program: one compilation serves every trend posterior
+    model = partial(automation_model, priors=priors, n_groups=len(occupations))
+    mcmc = sample_nuts(model, priors.settings.inference, key, arrays, jnp.asarray(growth), jit_model_args=True)
+    dt = az.from_numpyro(
+        mcmc,
+        log_likelihood=False,
+        coords={"instrument": list(INSTRUMENTS), "group": list(occupations["group"])},
+        dims={"label_concentration": ["instrument"], "group_z": ["group"], "group_offset_oom": ["group"]},
+    )
+    dt.attrs.update(
+        {
+            "label_year": priors.settings.label_year,
+            "use_year": priors.settings.use_year,
+            "growth_label_to_use": list(growth),
+        }
+    )
+    return fit_from_datatree(dt, occupations, evidence, priors)
+
+
+def fit_from_datatree(dt, occupations: pd.DataFrame, evidence: pd.DataFrame, priors: PriorSet) -> AutomationFit:
+    """Rebuild an :class:`AutomationFit` (posterior for the engine, verdict) from its saved DataTree."""
+    from forecast.gate import check_convergence
+
+    verdict = check_convergence(dt, GATED_VARS)
+    post = dt["posterior"].to_dataset()
+    s = {k: np.asarray(post[k].values).reshape(-1, *post[k].shape[2:]) for k in post.data_vars}
+    cells = cell_data(occupations, evidence)
+    n = s["width_oom"].shape[0]
+    n_cells = cells.group.shape[0]
+    emp = occupations["employment"].to_numpy(dtype="float64")
+    posterior = AutomationPosterior(
         params=AutomationParams(
-            threshold_log10=np.asarray(s["threshold_log10"]),
-            width_log10=np.asarray(s["width_log10"]),
-            ceiling=np.asarray(s["ceiling"]),
+            offset_oom=s["cell_offset_oom"],
+            width_oom=np.broadcast_to(s["width_oom"][:, None], (n, n_cells)).copy(),
+            ceiling=np.broadcast_to(np.asarray(s["automatable_cap_used"]).reshape(-1, 1), (n, n_cells)).copy(),
         ),
-        employment_weight=emp / emp.sum(),
-        tools_extra_oom=np.asarray(s["tools_extra_oom"]),
+        cell_weight=np.asarray(cells.weight),
+        cell_group=np.asarray(cells.group),
+        cell_cognitive=np.asarray(cells.physical) == 0,
         groups=tuple(occupations["group"]),
         titles=tuple(occupations["title"]),
         task_types=tuple(occupations["task_type"]),
-        physical=physical,
-        log10_eff_2023=float(priors.settings.observation.log10_eff_2023),
+        group_weight=emp / emp.sum(),
+        anchor_year=float(priors.settings.label_year),
+        exposure_lead_oom=s["exposure_lead_oom"],
+        exposure_noise_oom=s["exposure_noise_oom"],
+        cognitive_requirement_oom=s["cognitive_requirement_oom"],
     )
+    return AutomationFit(posterior, dt, verdict)
 
 
 # --------------------------------------------------------------------------------------------
@@ -445,59 +479,90 @@ def calibrate(occupations: pd.DataFrame, priors: PriorSet, *, key) -> Automation
 # --------------------------------------------------------------------------------------------
 
 
-def share_change_draws(posterior: AutomationPosterior, log10_eff_from, log10_eff_to) -> dict[str, np.ndarray]:
-    """Per-draw change in automatable share (percentage points) per task type between two levels.
+def group_shares_at(posterior: AutomationPosterior, x_rel, quantity: str = "technical") -> np.ndarray:
+    """``(n_draws, n_groups)`` shares ``x_rel`` OOM beyond the label-date frontier.
 
-    Within a task type, groups are weighted by employment. ``log10_eff_from``/``_to`` are
-    scalars or ``(n_draws,)`` arrays paired with the automation draws (e.g. the trend posterior's
-    2019.0 and 2023.0 effective compute), so the spread carries both uncertainties.
-
-    Returns
-    -------
-    dict
-        Task type -> ``(n_draws,)`` percentage points, for the types present in ``posterior``.
+    ``quantity`` is ``"technical"`` (automatable) or ``"exposure"`` (E1/E2-type time saving, which
+    comes ``exposure_lead_oom`` earlier, seen through rater noise).
     """
-    p = posterior.params
-    n = p.threshold_log10.shape[0]
-    x0 = np.broadcast_to(np.asarray(log10_eff_from, dtype="float64"), (n,))
-    x1 = np.broadcast_to(np.asarray(log10_eff_to, dtype="float64"), (n,))
-    params = AutomationParams(*(np.asarray(a) for a in p))
-    delta = np.asarray(task_share(x1, params)) - np.asarray(task_share(x0, params))  # (n, G)
+    p = AutomationParams(*(np.asarray(a) for a in posterior.params))
+    x = np.asarray(x_rel, dtype="float64")
+    if quantity == "exposure":
+        lead = posterior.exposure_lead_oom[:, None]
+        scale = np.sqrt(p.width_oom**2 + posterior.exposure_noise_oom[:, None] ** 2)
+        p = AutomationParams(p.offset_oom - lead, scale, np.ones_like(p.ceiling))
+    elif quantity != "technical":
+        raise ValueError(f"quantity must be 'technical' or 'exposure', got {quantity!r}")
+    return np.asarray(group_share(unit_share(x, p), posterior.membership()))
+
+
+def share_change_draws(
+    posterior: AutomationPosterior, x_rel_from, x_rel_to, quantity: str = "technical"
+) -> dict[str, np.ndarray]:
+    """Per-draw change in the technically automatable (or exposed) share, percentage points, per task type.
+
+    ``x_rel_from``/``x_rel_to`` are OOM beyond the label-date frontier, scalars or ``(n_draws,)``
+    arrays paired with the automation draws (e.g. the trend posterior's 2019 and 2023 values), so
+    the spread carries both uncertainties. Within a task type, groups are weighted by employment.
+    """
+    n = posterior.params.offset_oom.shape[0]
+    x0 = np.broadcast_to(np.asarray(x_rel_from, dtype="float64"), (n,))
+    x1 = np.broadcast_to(np.asarray(x_rel_to, dtype="float64"), (n,))
+    delta = group_shares_at(posterior, x1, quantity) - group_shares_at(posterior, x0, quantity)  # (n, G)
     types = np.asarray(posterior.task_types)
     out = {}
     for t in TASK_TYPES:
         m = types == t
         if m.any():
-            w = posterior.employment_weight[m] / posterior.employment_weight[m].sum()
+            w = posterior.group_weight[m] / posterior.group_weight[m].sum()
             out[t] = 100.0 * delta[:, m] @ w
     return out
 
 
-def share_change_by_task_type(posterior: AutomationPosterior, log10_eff_from, log10_eff_to) -> pd.DataFrame:
-    """Median and 90% interval of :func:`share_change_draws`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Index = task type; columns ``median_pp``, ``q05_pp``, ``q95_pp`` (percentage points).
-    """
+def share_change_by_task_type(posterior: AutomationPosterior, x_rel_from, x_rel_to) -> pd.DataFrame:
+    """Median and 90% interval of :func:`share_change_draws` (columns ``median_pp, q05_pp, q95_pp``)."""
     rows = {
         t: {
             "median_pp": float(np.median(d)),
             "q05_pp": float(np.quantile(d, 0.05)),
             "q95_pp": float(np.quantile(d, 0.95)),
         }
-        for t, d in share_change_draws(posterior, log10_eff_from, log10_eff_to).items()
+        for t, d in share_change_draws(posterior, x_rel_from, x_rel_to).items()
     }
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def check_groups(posterior: AutomationPosterior, path: Path | str = "automation") -> None:
-    """Raise :class:`ConfigError` if the posterior's arrays disagree with its group list."""
-    g = len(posterior.groups)
+    """Raise :class:`ConfigError` if the posterior's arrays disagree with its cell layout."""
+    c = len(posterior.cell_group)
     for name, arr in zip(AutomationParams._fields, posterior.params, strict=True):
-        if np.ndim(arr) != 2 or np.shape(arr)[1] != g:
+        if np.ndim(arr) != 2 or np.shape(arr)[1] != c:
             raise ConfigError(
-                f"{path}: '{name}' has shape {np.shape(arr)}, expected (n_draws, {g})",
+                f"{path}: '{name}' has shape {np.shape(arr)}, expected (n_draws, {c})",
                 "recalibrate with forecast.automation.calibrate",
             )
+
+
+__all__ = [
+    "COGNITIVE_QUANTILES",
+    "GATED_VARS",
+    "INSTRUMENTS",
+    "REQUIRED_PRIORS",
+    "AutomationFit",
+    "AutomationParams",
+    "AutomationPosterior",
+    "AutomationSettings",
+    "CellData",
+    "automation_model",
+    "calibrate",
+    "cell_data",
+    "check_groups",
+    "fit_from_datatree",
+    "group_share",
+    "growth_label_to_use",
+    "load_automation_priors",
+    "group_shares_at",
+    "share_change_by_task_type",
+    "share_change_draws",
+    "unit_share",
+]

@@ -290,7 +290,7 @@ def simulate(
 
     run_dir = resolve_run(run, runs_dir)
     configure_jax(device)
-    from forecast.workflow import simulate_run
+    from forecast.projection import simulate_run
 
     result = out.with_spinner(
         simulate_run,
@@ -324,7 +324,7 @@ def seeds(
 
     run_dir = resolve_run(run, runs_dir)
     configure_jax(device)
-    from forecast.workflow import seeds_run
+    from forecast.projection import seeds_run
 
     table, _ = out.with_spinner(seeds_run, run_dir, paths=paths, seed=seed, allow_unconverged=allow_unconverged)
     out.print_seeds(table)

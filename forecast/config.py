@@ -32,6 +32,7 @@ class InferenceSpec(StrictModel):
     num_samples: Annotated[int, Field(ge=10, le=10_000)]
     num_chains: Annotated[int, Field(ge=1, le=16)]
     target_accept: Annotated[float, Field(gt=0.5, lt=1.0)] = 0.9
+    dense_mass: bool = False
 
 
 def file_sha256(path: Path) -> str:

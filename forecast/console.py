@@ -123,11 +123,12 @@ def print_diagnosis(run_dir: Path, result) -> None:
 def print_simulation(result, name: str) -> None:
     """Yearly effective-compute factor and automatable share of one scenario, with 2030 probabilities."""
     q = result["log10_factor"].sel(series="effective")
-    share = result["share_total"]
+    share = result["share_cognitive"]
     table = Table(
-        title=f"Scenario {name}: effective compute (log10 factor vs {int(q['year'][0])}) and automatable share"
+        title=f"Scenario {name}: effective compute (log10 factor vs {int(q['year'][0])}) and cognitive tasks "
+        "technically automatable"
     )
-    for col in ("year", "factor q05", "median", "q95", "share q05", "share median", "share q95"):
+    for col in ("year", "factor q05", "median", "q95", "cogn. q05", "median", "q95"):
         table.add_column(col, justify="right")
     for year in q["year"].values:
         row, sh = q.sel(year=year), share.sel(year=year)
@@ -137,14 +138,16 @@ def print_simulation(result, name: str) -> None:
             *(f"{float(sh.sel(quantile=p)):.1%}" for p in (0.05, 0.5, 0.95)),
         )
     console.print(table)
-    probs = result["prob_factor_headline"]
-    console.print(
-        "P(2022->2030 factor >= "
-        + ", ".join(
-            f"1e{int(t)}: {float(probs.sel(factor_threshold_oom=t)):.3f}" for t in probs["factor_threshold_oom"].values
+    if "prob_factor_headline" in result:  # only when the simulation reaches the headline year
+        probs = result["prob_factor_headline"]
+        console.print(
+            f"P({int(q['year'][0])}->{result.attrs['prob_year']} factor >= "
+            + ", ".join(
+                f"1e{int(t)}: {float(probs.sel(factor_threshold_oom=t)):.3f}"
+                for t in probs["factor_threshold_oom"].values
+            )
+            + ")"
         )
-        + ")"
-    )
     cross = result["crossing_year_quantile"]
     last = int(result["year"].values[-1])
 
@@ -153,9 +156,11 @@ def print_simulation(result, name: str) -> None:
 
     for thr in cross["share_threshold"].values:
         c = cross.sel(share_threshold=thr)
+        label = "100% (99%)" if thr > 0.9 else f"{thr:.0%}"
         console.print(
-            f"first year total share >= {thr:.0%}: median {year(float(c.sel(quantile=0.5)))} "
-            f"(90%: {year(float(c.sel(quantile=0.05)))} - {year(float(c.sel(quantile=0.95)))})"
+            f"first year {label} of cognitive tasks technically automatable: median "
+            f"{year(float(c.sel(quantile=0.5)))} (90%: {year(float(c.sel(quantile=0.05)))} - "
+            f"{year(float(c.sel(quantile=0.95)))})"
         )
 
 

@@ -110,7 +110,7 @@ def run_nuts(
     return mcmc
 
 
-def sample_nuts(model: Callable, inference, key: Array, *args, **kwargs) -> MCMC:
+def sample_nuts(model: Callable, inference, key: Array, *args, jit_model_args: bool = False, **kwargs) -> MCMC:
     """NUTS for the small models fitted inside a job (automation curves, adoption), chains vmapped.
 
     Parameters
@@ -123,14 +123,18 @@ def sample_nuts(model: Callable, inference, key: Array, *args, **kwargs) -> MCMC
         PRNG key.
     *args, **kwargs
         Passed to the model.
+    jit_model_args
+        Trace ``args`` (arrays only) instead of baking them into the program, so fits that differ
+        only in those values share one compilation.
     """
     mcmc = MCMC(
-        NUTS(model, target_accept_prob=inference.target_accept),
+        NUTS(model, target_accept_prob=inference.target_accept, dense_mass=inference.dense_mass),
         num_warmup=inference.num_warmup,
         num_samples=inference.num_samples,
         num_chains=inference.num_chains,
         chain_method="vectorized",
         progress_bar=False,
+        jit_model_args=jit_model_args,
     )
     mcmc.run(key, *args, extra_fields=("diverging", "num_steps", "energy"), **kwargs)
     return mcmc

@@ -29,7 +29,10 @@ STEPS_PER_YEAR = 12
 #: Yearly log10 series, in histogram order: factors vs the base year, then absolute effective FLOP.
 PATH_SERIES = ("effective", "compute", "spending", "hardware", "algorithmic", "log10_effective_flop")
 FACTOR_THRESHOLDS_OOM = (4.0, 8.0, 12.0)
-SHARE_THRESHOLDS = (0.2, 0.5, 0.8)
+#: Shares of cognitive tasks whose first crossing is recorded; 0.99 stands for "100%".
+SHARE_THRESHOLDS = (0.2, 0.5, 0.99)
+#: Share series of the yearly histograms, before one per occupation group.
+SHARE_SERIES = ("total", "cognitive")
 LOG_BIN_LOW = -20.0
 LOG_BIN_WIDTH = 0.01
 LOG_N_BINS = 9000  # [-20, 70) OOM; values outside are clipped into the edge bins and counted
@@ -54,37 +57,61 @@ class PathState(NamedTuple):
     log10_spending: jax.Array
     hardware_oom: jax.Array  # log10 FLOP/$ gained since the base year
     algorithmic_oom: jax.Array  # A(t), OOM relative to 2023 algorithms
-    first_cross_step: jax.Array  # monthly step at which the total share first reached a threshold
+    first_cross_step: jax.Array  # monthly step at which the cognitive share first reached a threshold
 
 
 class PathParams(NamedTuple):
-    """Posterior draws picked for each path; leaves ``(n,)`` (``automation``: ``(n, n_groups)``)."""
+    """Posterior draws picked for each path; leaves ``(n,)`` (``automation``: ``(n, n_cells)``)."""
 
     growth_spending: jax.Array
     growth_hardware: jax.Array
     growth_algorithmic: jax.Array
     identity_gap: jax.Array
     hardware_at_start: jax.Array  # FLOP/$ OOM gained between the base year and the scenario start
+    anchor: jax.Array  # the path's trend effective compute at the automation labels' date
     automation: AutomationParams
 
 
-class Curves(NamedTuple):
-    """The automation curves of a set of paths, group-major ``(n_groups, n)``.
+class CellLayout(NamedTuple):
+    """How the automation cells add up (replicated on every device).
 
-    ``share_g = ceiling_g * Phi((x - thr_g) / width_g) = half_g * (1 + erf(slope_g * (x - thr_g)))``
-    and the employment-weighted total is ``base_total + sum_g weighted_half_g * erf(.)``.
+    Attributes
+    ----------
+    weight
+        ``(C,)`` employment-weighted share of all tasks.
+    cognitive_weight
+        ``(C,)`` share of all cognitive tasks (zero for physical cells).
+    membership
+        ``(C, G)`` weights turning cell shares into group shares.
+    anchor_year
+        Date of the labels: requirements are OOM beyond the trend's effective compute then.
+    """
+
+    weight: jax.Array
+    cognitive_weight: jax.Array
+    membership: jax.Array
+    anchor_year: jax.Array
+
+
+class Curves(NamedTuple):
+    """The automation curves of a set of paths, cell-major ``(n_cells, n)``.
+
+    ``share_c = ceiling_c * Phi((x - thr_c) / width_c) = half_c * (1 + erf(slope_c * (x - thr_c)))``;
+    a weighted total is ``base + sum_c weighted_half_c * erf(.)``.
     """
 
     slope: jax.Array  # 1 / (width sqrt 2)
-    threshold: jax.Array
+    threshold: jax.Array  # the path's anchor + the cell's requirement offset
     half_ceiling: jax.Array
-    weighted_half: jax.Array  # half_ceiling * employment weight
-    base_total: jax.Array  # (n,): sum_g weighted_half_g
+    total_half: jax.Array  # half_ceiling * share of all tasks
+    cognitive_half: jax.Array  # half_ceiling * share of cognitive tasks
+    base_total: jax.Array  # (n,)
+    base_cognitive: jax.Array  # (n,)
 
 
 class Snapshot(NamedTuple):
-    """Yearly outputs of a state: log10 series ``(6, n)`` (:data:`PATH_SERIES`), shares ``(1 + G, n)``
-    (total first), and the effective-compute factor vs the base year ``(n,)``."""
+    """Yearly outputs of a state: log10 series ``(6, n)`` (:data:`PATH_SERIES`), shares ``(2 + G, n)``
+    (:data:`SHARE_SERIES`, then one per group), and the effective-compute factor vs the base year ``(n,)``."""
 
     series: jax.Array
     shares: jax.Array
@@ -104,7 +131,18 @@ def pick_draws(root, path_idx, n_trend: int, n_auto: int):
     return jax.vmap(pick)(path_idx)
 
 
-def path_params(trend: TrendDraws, auto: AutomationParams, scenario: ScenarioParams, t0: float) -> PathParams:
+def trend_effective(trend: TrendDraws, ref_year, year):
+    """log10 effective FLOP on each path's fitted trend at ``year`` (closed form; no scenario)."""
+    return (
+        trend.log10_compute_ref
+        + trend.growth_compute * (year - ref_year)
+        + trend.growth_algorithmic * (year - ALGORITHMIC_ANCHOR_YEAR)
+    )
+
+
+def path_params(
+    trend: TrendDraws, auto: AutomationParams, scenario: ScenarioParams, t0: float, ref_year, anchor_year
+) -> PathParams:
     """:class:`PathParams` from already-picked (per-path) trend and automation draws."""
     return PathParams(
         trend.growth_spending,
@@ -112,15 +150,21 @@ def path_params(trend: TrendDraws, auto: AutomationParams, scenario: ScenarioPar
         trend.growth_algorithmic,
         trend.identity_gap,
         trend.growth_hardware * jnp.maximum(scenario.start_year - t0, 0.0),
+        trend_effective(trend, ref_year, anchor_year),
         auto,
     )
 
 
-def automation_curves(auto: AutomationParams, weight) -> Curves:
-    """Group-major :class:`Curves` of per-path automation draws ``(n, G)`` and weights ``(G,)``."""
+def automation_curves(params: PathParams, layout: CellLayout) -> Curves:
+    """Cell-major :class:`Curves` of per-path automation draws ``(n, C)`` anchored at each path's trend."""
+    auto = params.automation
     half = 0.5 * auto.ceiling.T
-    weighted = half * weight[:, None]
-    return Curves((_INV_SQRT2 / auto.width_log10).T, auto.threshold_log10.T, half, weighted, group_sum(weighted))
+    total = half * layout.weight[:, None]
+    cognitive = half * layout.cognitive_weight[:, None]
+    threshold = params.anchor[None, :] + auto.offset_oom.T
+    return Curves(
+        (_INV_SQRT2 / auto.width_oom).T, threshold, half, total, cognitive, group_sum(total), group_sum(cognitive)
+    )
 
 
 def init(trend: TrendDraws, t0: float, ref_year, path_idx) -> PathState:
@@ -163,7 +207,17 @@ def erf_terms(state: PathState, curves: Curves):
 
 def total_share(state: PathState, curves: Curves):
     """Employment-weighted share of all tasks automatable at the state's effective compute, ``(n,)``."""
-    return curves.base_total + group_sum(curves.weighted_half * erf_terms(state, curves))
+    return curves.base_total + group_sum(curves.total_half * erf_terms(state, curves))
+
+
+def shares(state: PathState, curves: Curves):
+    """``(total, cognitive, erf terms)``: the two weighted shares from one evaluation of the erf terms."""
+    e = erf_terms(state, curves)
+    return (
+        curves.base_total + group_sum(curves.total_half * e),
+        curves.base_cognitive + group_sum(curves.cognitive_half * e),
+        e,
+    )
 
 
 def mark_crossings(state: PathState, total, k) -> PathState:
@@ -204,8 +258,8 @@ def step(state: PathState, k, *, t0: float, params: PathParams, scenario: Scenar
     """
     dt = 1.0 / STEPS_PER_YEAR
     t = t0 + k.astype(state.log10_compute.dtype) / STEPS_PER_YEAR
-    total = total_share(state, curves)
-    state = mark_crossings(state, total, k)
+    total, cognitive, _ = shares(state, curves)
+    state = mark_crossings(state, cognitive, k)
     r_s, r_h, r_a = step_rates(state, t, params, scenario, total)
     return PathState(
         log10_compute=state.log10_compute + (r_s + r_h + params.identity_gap) * dt,
@@ -216,7 +270,7 @@ def step(state: PathState, k, *, t0: float, params: PathParams, scenario: Scenar
     )
 
 
-def snapshot(state: PathState, base: PathState, curves: Curves) -> Snapshot:
+def snapshot(state: PathState, base: PathState, curves: Curves, layout: CellLayout) -> Snapshot:
     """The yearly outputs of ``state``, factors measured against the base-year state ``base``."""
     eff = state.log10_compute + state.algorithmic_oom
     factor = eff - (base.log10_compute + base.algorithmic_oom)
@@ -231,10 +285,9 @@ def snapshot(state: PathState, base: PathState, curves: Curves) -> Snapshot:
         ],
         axis=0,
     )
-    e = erf_terms(state, curves)
-    total = curves.base_total + group_sum(curves.weighted_half * e)
-    shares = jnp.concatenate([total[None, :], curves.half_ceiling * (1.0 + e)], axis=0)
-    return Snapshot(series, shares, factor)
+    total, cognitive, e = shares(state, curves)
+    groups = layout.membership.T @ (curves.half_ceiling * (1.0 + e))  # (G, n): once a year, so a matmul
+    return Snapshot(series, jnp.concatenate([total[None, :], cognitive[None, :], groups], axis=0), factor)
 
 
 def histogram_add(counts, y, values, valid, low: float, width: float, n_bins: int):
@@ -253,7 +306,7 @@ def histogram_shapes(n_years: int, n_groups: int, macro: bool, exact_sums: bool)
     """Shapes of the integer outputs of one chunk (and of their sums over chunks)."""
     shapes = {
         "log_hist": (n_years + 1, len(PATH_SERIES), LOG_N_BINS),
-        "share_hist": (n_years + 1, 1 + n_groups, SHARE_N_BINS),
+        "share_hist": (n_years + 1, len(SHARE_SERIES) + n_groups, SHARE_N_BINS),
         "factor_exceed": (n_years + 1, len(FACTOR_THRESHOLDS_OOM)),
         "out_of_range": (n_years + 1, len(PATH_SERIES)),
         "crossing": (len(SHARE_THRESHOLDS), n_years + 2),
@@ -294,11 +347,12 @@ def accumulate(hist: dict, y, snap: Snapshot, valid) -> dict:
 
 
 def accumulate_crossings(hist: dict, state: PathState, curves: Curves, n_years: int, valid) -> dict:
-    """Close the crossing table at the last step and count each path's first-crossing year.
+    """Close the crossing table at the last step and count each path's first year with the
+    cognitive share at each threshold.
 
     Bins are the simulated years (index 0 = base year) and ``n_years + 1`` = not crossed.
     """
-    state = mark_crossings(state, total_share(state, curves), jnp.int32(n_years * STEPS_PER_YEAR))
+    state = mark_crossings(state, shares(state, curves)[1], jnp.int32(n_years * STEPS_PER_YEAR))
     cross_year = jnp.where(state.first_cross_step == NEVER, n_years + 1, state.first_cross_step // STEPS_PER_YEAR)
     hist = dict(hist)
     hist["crossing"] = (
@@ -347,12 +401,13 @@ def pick_macro(root, path_idx, draws):
     return jax.tree.map(lambda a: a[jax.vmap(pick)(path_idx)], draws)
 
 
-def _realised(eff_lagged, time, md, automation: AutomationParams):
+def _realised(eff_lagged, time, md, params: PathParams, layout: CellLayout):
     from forecast.adoption import adoption_curve
-    from forecast.automation import task_share
+    from forecast.automation import group_share, unit_share
 
     adoption = adoption_curve(time, md.adoption_ceiling, md.adoption_rate, md.adoption_midpoint)
-    return adoption, task_share(eff_lagged, automation) * adoption[:, None]
+    technical = group_share(unit_share(eff_lagged - params.anchor, params.automation), layout.membership)
+    return adoption, technical * adoption[:, None]
 
 
 def _macro_year(mk: MacroKernelInputs, adoption, realised, cumulative, flows) -> MacroYear:
@@ -369,7 +424,8 @@ def macro_init(
     state0: PathState,
     trend_growth_effective,
     md,
-    automation: AutomationParams,
+    params: PathParams,
+    layout: CellLayout,
     mk: MacroKernelInputs,
     t0: float,
     lag: int,
@@ -385,20 +441,20 @@ def macro_init(
     eff0 = state0.log10_compute + state0.algorithmic_oom
     back = (lag - jnp.arange(lag + 1, dtype=eff0.dtype))[:, None]
     buffer = eff0[None, :] - back * trend_growth_effective[None, :]
-    adoption, r0 = _realised(buffer[0], t0, md, automation)
+    adoption, r0 = _realised(buffer[0], t0, md, params, layout)
     channels = channel_init(r0)
     zeros = channels.cumulative
     return MacroState(buffer, channels), _macro_year(mk, adoption, r0, zeros, zeros)
 
 
 def macro_step(
-    state: PathState, mstate: MacroState, time, md, automation: AutomationParams, mk: MacroKernelInputs
+    state: PathState, mstate: MacroState, time, md, params: PathParams, layout: CellLayout, mk: MacroKernelInputs
 ) -> tuple[MacroState, MacroYear]:
     """Advance the macro layer by one year to ``time``, given this year's path ``state``."""
     from forecast.macro import channel_step, macro_channel_params
 
     buffer = jnp.concatenate([mstate.eff_buffer[1:], (state.log10_compute + state.algorithmic_oom)[None, :]], axis=0)
-    adoption, r = _realised(buffer[0], time, md, automation)
+    adoption, r = _realised(buffer[0], time, md, params, layout)
     channels, flows = channel_step(mstate.channels, r, mk.wage_bill_weight, macro_channel_params(md))
     return MacroState(buffer, channels), _macro_year(mk, adoption, r, channels.cumulative, flows)
 
@@ -448,10 +504,12 @@ __all__ = [
     "LOG_N_BINS",
     "MACRO_STREAM",
     "PATH_SERIES",
+    "SHARE_SERIES",
     "SHARE_BIN_WIDTH",
     "SHARE_N_BINS",
     "SHARE_THRESHOLDS",
     "STEPS_PER_YEAR",
+    "CellLayout",
     "Curves",
     "MacroKernelInputs",
     "MacroState",
@@ -476,6 +534,8 @@ __all__ = [
     "pick_macro",
     "snapshot",
     "step",
+    "shares",
     "step_rates",
     "total_share",
+    "trend_effective",
 ]

@@ -65,15 +65,13 @@ import pandas as pd
 from pydantic import Field
 
 from forecast.config import StrictModel, file_sha256
-from forecast.errors import ConfigError, DataError, did_you_mean
+from forecast.errors import ConfigError, did_you_mean
+from forecast.occupations import WAGE_TIERS, occupation_weights
 from forecast.priors import PriorSet, load_priors
 from forecast.resources import priors_path
 
 DEFAULT_PRIORS = priors_path("macro.toml")
 REGIONS = ("NL", "EU", "US")
-WAGE_TIERS = ("low", "middle", "high")
-WAGE_COLUMNS = ("a_mean_wage", "h_mean_wage", "emp_share_low_wage", "emp_share_middle_wage", "emp_share_high_wage")
-HOURS_PER_YEAR = 2080.0  # BLS convention for annualising hourly means
 #: Channels, in output order; ``wage_bill`` = displacement + reinstatement + productivity.
 CHANNELS = ("displacement", "reinstatement", "productivity", "wage_bill", "tfp")
 #: Share-type macro outputs, in output order.
@@ -82,104 +80,6 @@ WEIGHTS_NOTE = (
     "only US occupation weights exist (BLS OEWS May 2021 employment and mean wages); "
     "NL and EU use the US occupational structure and wages with NL/EU adoption"
 )
-
-
-# --------------------------------------------------------------------------------------------
-# Wages per SOC major group (for scripts/build_occupations.py)
-# --------------------------------------------------------------------------------------------
-
-
-def _number(series: pd.Series) -> pd.Series:
-    """OEWS strings ("1,234", "*", "#") to floats; "*" (not available) -> NaN, "#" (top-coded) -> NaN."""
-    return pd.to_numeric(series.astype("str").str.replace(",", "", regex=False).str.strip(), errors="coerce")
-
-
-def occupation_wages_from_upstream(upstream_dir: Path) -> pd.DataFrame:
-    """Mean wages and wage-tier employment shares per SOC major group from BLS OEWS May 2021.
-
-    ``a_mean_wage``/``h_mean_wage`` are the major-group rows' ``A_MEAN``/``H_MEAN``. Tiers:
-    detailed occupations sorted by ``A_MEAN`` (``H_MEAN * 2080`` where only an hourly mean is
-    published) and cut at one and two thirds of cumulative detailed employment; an occupation
-    straddling a cut is split pro rata, so each tier holds exactly a third of employment.
-
-    Parameters
-    ----------
-    upstream_dir
-        Directory holding ``national_May2021_dl.csv`` as published.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``group`` plus :data:`WAGE_COLUMNS`; attrs ``tier_cuts_usd`` (the two cut wages).
-    """
-    path = Path(upstream_dir) / "national_May2021_dl.csv"
-    if not path.is_file():
-        raise DataError(f"{path}: upstream file not found", "pass the GPTs-are-GPTs data directory")
-    oews = pd.read_csv(path, encoding="utf-8-sig", dtype="str")
-    for col in ("OCC_CODE", "O_GROUP", "TOT_EMP", "H_MEAN", "A_MEAN"):
-        if col not in oews.columns:
-            raise DataError(f"{path}: column '{col}' missing", "use the file as published upstream")
-    major = oews[oews["O_GROUP"] == "major"].assign(group=lambda d: d["OCC_CODE"].str[:2]).set_index("group")
-    det = oews[oews["O_GROUP"] == "detailed"].copy()
-    det["emp"] = _number(det["TOT_EMP"])
-    det["wage"] = _number(det["A_MEAN"]).fillna(_number(det["H_MEAN"]) * HOURS_PER_YEAR)
-    det = det[det["emp"].notna() & det["wage"].notna()].sort_values(["wage", "OCC_CODE"])
-    det["group"] = det["OCC_CODE"].str[:2]
-    cum = det["emp"].cumsum().to_numpy() / det["emp"].sum()
-    lo = np.concatenate([[0.0], cum[:-1]])
-    edges = np.array([0.0, 1.0 / 3.0, 2.0 / 3.0, 1.0])
-    share = (
-        np.stack(
-            [np.clip(np.minimum(cum, edges[k + 1]) - np.maximum(lo, edges[k]), 0.0, None) for k in range(3)], axis=1
-        )
-        / (cum - lo)[:, None]
-    )
-    tiers = pd.DataFrame(share * det["emp"].to_numpy()[:, None], columns=list(WAGE_TIERS), index=det["group"])
-    by_group = tiers.groupby(level=0).sum()
-    by_group = by_group.div(by_group.sum(axis=1), axis=0)
-    cuts = [float(det["wage"].to_numpy()[np.searchsorted(cum, c)]) for c in (1.0 / 3.0, 2.0 / 3.0)]
-    out = (
-        pd.DataFrame(
-            {
-                "group": major.index,
-                "a_mean_wage": _number(major["A_MEAN"]).to_numpy(),
-                "h_mean_wage": _number(major["H_MEAN"]).to_numpy(),
-                **{f"emp_share_{t}_wage": by_group[t].reindex(major.index).to_numpy() for t in WAGE_TIERS},
-            }
-        )
-        .sort_values("group")
-        .reset_index(drop=True)
-    )
-    if out.isna().any().any():
-        bad = out[out.isna().any(axis=1)]["group"].iloc[0]
-        raise DataError(f"{path}: no wage data for SOC major group {bad}", "check the upstream file")
-    out.attrs["tier_cuts_usd"] = cuts
-    return out
-
-
-def occupation_weights(occupations: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Employment weights ``(G,)``, wage-bill weights ``(G,)`` and tier weights ``(G, 3)``.
-
-    Tier weights are normalised per tier (columns sum to one), so ``R @ tier`` is each tier's
-    employment-weighted mean realised share.
-
-    Raises
-    ------
-    DataError
-        The table lacks the wage columns (rebuild it with ``scripts/build_occupations.py``).
-    """
-    missing = [c for c in WAGE_COLUMNS if c not in occupations.columns]
-    if missing:
-        raise DataError(f"occupations: column '{missing[0]}' missing", "rebuild with scripts/build_occupations.py")
-    emp = occupations["employment"].to_numpy(dtype="float64", copy=True)
-    wage = occupations["a_mean_wage"].to_numpy(dtype="float64", copy=True)
-    if not (np.all(wage > 0) and np.all(np.isfinite(wage))):
-        raise DataError(
-            "occupations: non-positive or missing 'a_mean_wage'", "rebuild with scripts/build_occupations.py"
-        )
-    tiers = occupations[[f"emp_share_{t}_wage" for t in WAGE_TIERS]].to_numpy(dtype="float64", copy=True)
-    tier_emp = tiers * emp[:, None]
-    return emp / emp.sum(), emp * wage / (emp * wage).sum(), tier_emp / tier_emp.sum(axis=0, keepdims=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -446,7 +346,7 @@ def prepare_macro(
     priors
         From :func:`load_macro_priors`.
     occupations
-        Table from :func:`forecast.automation.load_occupations` (with the wage columns), in the
+        Table from :func:`forecast.occupations.load_occupations` (with the wage columns), in the
         same group order as the automation posterior.
     key
         JAX PRNG key for the prior draws of cost saving, labour share and reinstatement ratio.
@@ -553,8 +453,6 @@ __all__ = [
     "labour_channels",
     "load_macro_priors",
     "macro_channel_params",
-    "occupation_wages_from_upstream",
-    "occupation_weights",
     "prepare_macro",
     "tier_exposure",
 ]

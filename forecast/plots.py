@@ -11,7 +11,7 @@ and returns its path. Figures are closed after saving, so long CLI runs do not a
   published 9 / 30 / 7 months (algorithmic / hardware / spending).
 - :func:`automation_share_fan` -- total automatable share per scenario.
 - :func:`automation_group_fan` -- small multiples, one panel per occupation group.
-- :func:`crossing_year_plot` -- first year the total share passes 20 / 50 / 80 %.
+- :func:`crossing_year_plot` -- first year 20 / 50 / 100 (99) % of cognitive tasks are automatable.
 - :func:`diagnostic_plots` -- trace, rank and posterior-predictive plots via arviz-plots.
 - :func:`report_plots` -- all of the above for a report.
 """
@@ -255,7 +255,7 @@ def automation_share_fan(
     *,
     filename: str = "automation_share_total.png",
 ) -> Path:
-    """Fan chart of the employment-weighted automatable share of tasks, one panel per scenario.
+    """Fan chart of the technically automatable share of cognitive tasks (dashed: all tasks), per scenario.
 
     Parameters
     ----------
@@ -273,8 +273,16 @@ def automation_share_fan(
     """
 
     def panel(ax, ds, years, color):
-        _fan(ax, years, 100.0 * _quantile_array(ds["share_total"]), color, label="median")
-        for thr in (20, 50, 80):
+        _fan(ax, years, 100.0 * _quantile_array(ds["share_cognitive"]), color, label="cognitive, median")
+        ax.plot(
+            years,
+            100.0 * _quantile_array(ds["share_total"])[:, 2],
+            color=color,
+            lw=1.0,
+            ls="--",
+            label="all tasks, median",
+        )
+        for thr in (20, 50, 99):
             ax.axhline(thr, color="0.6", lw=0.6, ls=":")
         ax.set_ylim(0, 100)
 
@@ -283,8 +291,8 @@ def automation_share_fan(
         panel,
         who="automation_share_fan",
         height=3.4,
-        ylabel="automatable share of tasks, %",
-        title="Automatable share of all tasks (employment-weighted)",
+        ylabel="technically automatable, % of tasks",
+        title="Share of tasks technically automatable (capability, not use)",
         out_dir=out_dir,
         filename=filename,
     )
@@ -351,7 +359,8 @@ def crossing_year_plot(
     *,
     filename: str = "crossing_years.png",
 ) -> Path:
-    """Distribution of the first year the total share reaches 20 / 50 / 80 %, per scenario.
+    """Distribution of the first year the technically automatable share of cognitive tasks reaches
+    20 / 50 / 100 (99) %, per scenario.
 
     One panel per threshold; each scenario is a step curve of P(crossed by year) (the CDF of the
     crossing year, from ``prob_crossed_by``). Mass not reached by the last simulated year is
@@ -391,7 +400,7 @@ def crossing_year_plot(
                 lw=1.6,
                 label=f"{name} (not by {int(years[-1])}: {never:.0%})",
             )
-        ax.set_title(f"total share ≥ {thr:.0%}")
+        ax.set_title(f"cognitive share ≥ {'100 (99)' if thr > 0.9 else f'{thr:.0%}'.rstrip('%')}%")
         ax.set_xlabel("year")
         _year_axis(ax)
         ax.set_ylim(-0.02, 1.02)

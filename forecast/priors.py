@@ -166,6 +166,7 @@ def load_priors(
     required: dict[str, tuple[str, ...]] | None = None,
     *,
     settings: type[BaseModel] | None = None,
+    optional: dict[str, tuple[str, ...]] | None = None,
 ) -> PriorSet:
     """Load and validate a prior file.
 
@@ -183,6 +184,8 @@ def load_priors(
         names (typos) are errors, with a did-you-mean hint.
     settings
         Pydantic model of the ``[settings]`` table, or None when the file has none.
+    optional
+        Prior names the model can use but does not need (an opt-in belief), with their ``dims``.
 
     Returns
     -------
@@ -198,8 +201,9 @@ def load_priors(
     settings_raw = raw.pop(SETTINGS_TABLE, None) if settings is not None else None
     specs: dict[str, PriorSpec] = {}
     for name, table in raw.items():
-        if required is not None and name not in required:
-            known = [*required, *([SETTINGS_TABLE] if settings else [])]
+        allowed = {**(required or {}), **(optional or {})}
+        if required is not None and name not in allowed:
+            known = [*allowed, *([SETTINGS_TABLE] if settings else [])]
             raise ConfigError(
                 f"{path}: unknown prior '{name}'{did_you_mean(name, known)}",
                 f"use one of: {', '.join(required)}",
@@ -211,9 +215,11 @@ def load_priors(
             )
         specs[name] = validate_dict(Path(f"{path}: [{name}]"), table, PriorSpec)
     if required is not None:
-        for name, dims in required.items():
+        for name, dims in {**required, **(optional or {})}.items():
             if name not in specs:
-                raise ConfigError(f"{path}: missing prior '{name}'", f"add a [{name}] table")
+                if name in required:
+                    raise ConfigError(f"{path}: missing prior '{name}'", f"add a [{name}] table")
+                continue
             if tuple(specs[name].dims) != tuple(dims):
                 raise ConfigError(
                     f"{path}: [{name}] has dims {list(specs[name].dims)}, the model needs {list(dims)}",

@@ -31,6 +31,10 @@ PUBLISHED_UPLIFT_PP: dict[str, tuple[float, float]] = {
     "physical": (2.0, 2.0),
 }
 
+#: Davidson's takeoff model (FTM, 2023) for the shares 20% / 50% / 100% of cognitive tasks, log10
+#: effective FLOP at 2022 algorithms: 1e36 for 100% with a ~4 OOM "FLOP gap" to 20%; no 50% figure.
+FTM_LOG10_FLOP_2022_ALGORITHMS = (32.0, float("nan"), 36.0)
+
 #: Share of enterprises using AI quoted beside the Eurostat data (not fitted), percent.
 PUBLISHED_ADOPTION_CONTEXT = (
     {"geo": "NL", "figure_pct": 13.4, "label": "Dutch firms using AI (official figure, 2023-ish; CBS/Eurostat)"},
@@ -38,6 +42,7 @@ PUBLISHED_ADOPTION_CONTEXT = (
 )
 
 __all__ = [
+    "FTM_LOG10_FLOP_2022_ALGORITHMS",
     "GPT2_RELEASE",
     "GPT4_RELEASE",
     "PUBLISHED_2030_BANDS_OOM",

@@ -107,7 +107,7 @@ def probability_rows(simulations: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def crossing_rows(simulations: Mapping[str, Any]) -> pd.DataFrame:
-    """Crossing-year quantiles (first year the total share reaches 20/50/80%) per scenario.
+    """Crossing-year quantiles (first year the cognitive share reaches 20/50/99%) per scenario.
 
     Returns
     -------
@@ -150,6 +150,8 @@ def build_report(
     manifest: RunManifest | None = None,
     diagnostic_pngs: Sequence[Path] | None = None,
     extra_tables: Mapping[str, pd.DataFrame] | None = None,
+    automation_checks: pd.DataFrame | None = None,
+    automation_verdict: ConvergenceVerdict | None = None,
     figures_dir: Path | None = None,
     out_path: Path | None = None,
 ) -> Path:
@@ -174,6 +176,9 @@ def build_report(
         Already-written arviz-plots PNGs (e.g. ``diagnose_run(...).plots``: ``trace.png``,
         ``rank.png``, ``ppc.png``), embedded by file stem. None: draw them with
         :func:`forecast.plots.diagnostic_plots`.
+    automation_checks, automation_verdict
+        The automation model's evidence check (:func:`forecast.automation_checks.label_check`) and
+        convergence verdict, when it was fitted.
     extra_tables
         ``{heading: DataFrame}`` appended as extra sections (values shown as they are).
     figures_dir
@@ -220,7 +225,7 @@ def build_report(
         body.append(sections.effective(probs, figs.get("effective")))
     body.append(sections.seeds(seeds))
     if simulations:
-        body.append(sections.automation(cross, figs))
+        body.append(sections.automation(cross, figs, automation_checks, automation_verdict))
     for heading, df in (extra_tables or {}).items():
         frame = df.reset_index() if df.index.name is not None else df
         body.append(

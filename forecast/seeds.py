@@ -9,9 +9,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from forecast.automation import AutomationPosterior, share_change_draws
+from forecast.automation import COGNITIVE_QUANTILES, AutomationPosterior, share_change_draws
 from forecast.posterior import TrendDraws, log10_effective_trend, trend_draws
 from forecast.reference import (
+    FTM_LOG10_FLOP_2022_ALGORITHMS,
     GPT2_RELEASE,
     GPT4_RELEASE,
     PUBLISHED_2030_BANDS_OOM,
@@ -119,19 +120,33 @@ def seeds_table(
         "log10 factor",
         "fitted trend",
     )
-    n = automation.params.threshold_log10.shape[0]
+    n = automation.params.offset_oom.shape[0]
     pair = np.arange(n) % trend.growth_compute.shape[0]
-    change = share_change_draws(
-        automation, log10_effective_trend(trend, 2019.0)[pair], log10_effective_trend(trend, 2023.0)[pair]
-    )
-    for ttype, (lo, hi) in PUBLISHED_UPLIFT_PP.items():
+    anchor = log10_effective_trend(trend, automation.anchor_year)[pair]
+    x19, x23 = (log10_effective_trend(trend, year)[pair] - anchor for year in (2019.0, 2023.0))
+    for quantity, what in (("technical", "technically automatable"), ("exposure", "exposed (time saving)")):
+        change = share_change_draws(automation, x19, x23, quantity)
+        for ttype, (lo, hi) in PUBLISHED_UPLIFT_PP.items():
+            add(
+                f"gen-AI uplift 2019->2023, {ttype}, {quantity}",
+                lo,
+                hi,
+                change.get(ttype, []),
+                "pp of tasks",
+                f"change in the share {what}; SOC mapping in forecast.occupations.TASK_TYPE_BY_GROUP",
+            )
+    # FTM's effective FLOP for 100% of cognitive tasks is at 2022 algorithms: add a year of the
+    # fitted algorithmic progress to ours (2023-algorithm-equivalent) to compare like with like.
+    to_2022 = anchor + trend.growth_algorithmic[pair] * (2023.0 - 2022.0)
+    for j, (share, published) in enumerate(zip(COGNITIVE_QUANTILES, FTM_LOG10_FLOP_2022_ALGORITHMS, strict=True)):
+        label = "100% (99%)" if share > 0.9 else f"{share:.0%}"
         add(
-            f"gen-AI uplift 2019->2023, {ttype}",
-            lo,
-            hi,
-            change.get(ttype, []),
-            "pp of tasks",
-            "model's change in automatable share; SOC mapping in forecast.automation.TASK_TYPE_BY_GROUP",
+            f"effective FLOP for {label} of cognitive tasks",
+            published,
+            published,
+            to_2022 + automation.cognitive_requirement_oom[:, j],
+            "log10 FLOP, 2022 algorithms",
+            "FTM (Davidson 2023): 1e36 for 100%, FLOP gap ~4 OOM to 20%; ours: requirement model",
         )
     return pd.DataFrame(rows)
 

@@ -115,11 +115,18 @@ def _chunk_runner(
         return jax.lax.pcast(x, ("paths",), to="varying")
 
     def program(
-        path_idx, valid, key_data, trend: TrendDraws, auto: AutomationParams, weight, sc: ScenarioParams, *macro_args
+        path_idx,
+        valid,
+        key_data,
+        trend: TrendDraws,
+        auto: AutomationParams,
+        layout: K.CellLayout,
+        sc: ScenarioParams,
+        *macro_args,
     ):
         root = jax.random.wrap_key_data(key_data)
         n_trend = trend.growth_compute.shape[0]
-        n_auto = auto.threshold_log10.shape[0]
+        n_auto = auto.offset_oom.shape[0]
         n_local = path_idx.shape[0]
         n_blocks = -(-n_local // (block or n_local))
         blk = -(-n_local // n_blocks)
@@ -134,16 +141,18 @@ def _chunk_runner(
             it, ia = K.pick_draws(root, idx, n_trend, n_auto)
             tr = jax.tree.map(lambda a: a[it], trend._replace(ref_year=jnp.zeros(n_trend, dtype)))
             ap = jax.tree.map(lambda a: a[ia], auto)
-            params = K.path_params(tr, ap, sc, t0)
-            curves = K.automation_curves(ap, weight)
+            params = K.path_params(tr, ap, sc, t0, trend.ref_year, layout.anchor_year)
+            curves = K.automation_curves(params, layout)
             state0 = K.init(tr, t0, trend.ref_year, idx)
-            hist = K.accumulate(hist, 0, K.snapshot(state0, state0, curves), val)
+            hist = K.accumulate(hist, 0, K.snapshot(state0, state0, curves, layout), val)
             if macro_lag is None:
                 mstate0 = md = mk = None
             else:
                 mk = macro_args[0]
                 md = K.pick_macro(root, idx, mk.draws)
-                mstate0, my = K.macro_init(state0, tr.growth_compute + tr.growth_algorithmic, md, ap, mk, t0, macro_lag)
+                mstate0, my = K.macro_init(
+                    state0, tr.growth_compute + tr.growth_algorithmic, md, params, layout, mk, t0, macro_lag
+                )
                 hist = K.accumulate_macro(hist, 0, my, val)
 
             def month(k, state):
@@ -152,9 +161,9 @@ def _chunk_runner(
             def year(y, carry):
                 state, mstate, hist = carry
                 state = jax.lax.fori_loop(y * K.STEPS_PER_YEAR, (y + 1) * K.STEPS_PER_YEAR, month, state)
-                hist = K.accumulate(hist, y + 1, K.snapshot(state, state0, curves), val)
+                hist = K.accumulate(hist, y + 1, K.snapshot(state, state0, curves, layout), val)
                 if mstate is not None:
-                    mstate, my = K.macro_step(state, mstate, t0 + 1.0 + y.astype(dtype), md, ap, mk)
+                    mstate, my = K.macro_step(state, mstate, t0 + 1.0 + y.astype(dtype), md, params, layout, mk)
                     hist = K.accumulate_macro(hist, y + 1, my, val)
                 return state, mstate, hist
 
@@ -280,12 +289,13 @@ def run_histograms(
     def put_rep(tree):
         return jax.tree.map(lambda a: _put(np.asarray(a, dtype), rep), tree)
 
-    tr, ap, weight, sc = (
-        put_rep(trend),
-        put_rep(automation.params),
-        put_rep(automation.employment_weight),
-        put_rep(scenario),
+    layout = K.CellLayout(
+        automation.cell_weight,
+        automation.cognitive_weight(),
+        automation.membership(),
+        np.float64(automation.anchor_year),
     )
+    tr, ap, cells, sc = put_rep(trend), put_rep(automation.params), put_rep(layout), put_rep(scenario)
     key_arg = _put(key_data, rep)
     paths_sharding = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("paths"))
     extra = ()
@@ -304,7 +314,7 @@ def run_histograms(
                 key_arg,
                 tr,
                 ap,
-                weight,
+                cells,
                 sc,
                 *extra,
             )
@@ -408,7 +418,7 @@ def simulate(
     if macro is not None and tuple(macro.groups) != tuple(automation.groups):
         raise ConfigError(
             "simulate: macro inputs and automation posterior list different occupation groups",
-            "build both from the same forecast.automation.load_occupations() table",
+            "build both from the same forecast.occupations.load_occupations() table",
         )
     hist, meta = run_histograms(
         trend,

@@ -23,11 +23,13 @@ from forecast.kernel import (
     LOG_BIN_WIDTH,
     PATH_SERIES,
     SHARE_BIN_WIDTH,
+    SHARE_SERIES,
     SHARE_THRESHOLDS,
     STEPS_PER_YEAR,
 )
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+TECHNICAL = "technically automatable: the frontier's effective compute has reached the task's requirement"
 #: Column names of the quantiles in the CSV outputs.
 QUANTILE_COLUMNS = {q: f"q{int(round(q * 100)):02d}" for q in QUANTILES}
 
@@ -63,7 +65,7 @@ def assemble(
     groups = list(automation.groups)
     q = list(QUANTILES)
     log_q = histogram_quantiles(hist["log_hist"], LOG_BIN_LOW, LOG_BIN_WIDTH)  # (year, series, q)
-    share_q = histogram_quantiles(hist["share_hist"], 0.0, SHARE_BIN_WIDTH)  # (year, 1+G, q)
+    share_q = histogram_quantiles(hist["share_hist"], 0.0, SHARE_BIN_WIDTH)  # (year, 2 + G, q)
     exceed = hist["factor_exceed"] / paths  # (year, thr)
     cross = hist["crossing"]  # (thr, n_years + 2): bins = years..., never
     cross_years = np.concatenate([years.astype("float64"), [np.inf]])
@@ -86,11 +88,20 @@ def assemble(
                 log_q[:, 5],
                 {"units": "log10 FLOP (2023-algorithm-equivalent)"},
             ),
-            "share_total": (("year", "quantile"), share_q[:, 0], {"units": "fraction of tasks (employment-weighted)"}),
+            "share_total": (
+                ("year", "quantile"),
+                share_q[:, 0],
+                {"units": "fraction of all tasks (employment-weighted)", "description": TECHNICAL},
+            ),
+            "share_cognitive": (
+                ("year", "quantile"),
+                share_q[:, 1],
+                {"units": "fraction of cognitive tasks (employment-weighted)", "description": TECHNICAL},
+            ),
             "share_group": (
                 ("group", "year", "quantile"),
-                np.moveaxis(share_q[:, 1:], 1, 0),
-                {"units": "fraction of the group's tasks"},
+                np.moveaxis(share_q[:, 2:], 1, 0),
+                {"units": "fraction of the group's tasks", "description": TECHNICAL},
             ),
             "prob_factor_at_least": (
                 ("year", "factor_threshold_oom"),
@@ -100,12 +111,18 @@ def assemble(
             "prob_crossed_by": (
                 ("share_threshold", "year"),
                 cross_cdf,
-                {"description": "P(total automated share has reached the threshold by the year)"},
+                {
+                    "description": "P(the technically automatable share of cognitive tasks has reached the threshold "
+                    "by the year); 0.99 stands for 100%"
+                },
             ),
             "crossing_year_quantile": (
                 ("share_threshold", "quantile"),
                 cross_q,
-                {"description": "first calendar year the total share reaches the threshold; inf = not by until_year"},
+                {
+                    "description": "first calendar year the cognitive share reaches the threshold; inf = not by "
+                    "until_year"
+                },
             ),
         },
         coords={
@@ -135,7 +152,7 @@ def assemble(
         coords={
             "year": years,
             "series_all": list(PATH_SERIES),
-            "share_series": ["total", *groups],
+            "share_series": [*SHARE_SERIES, *groups],
             "crossing_bin": [*(str(y) for y in years), "never"],
             "share_threshold": list(SHARE_THRESHOLDS),
             "factor_threshold_oom": list(FACTOR_THRESHOLDS_OOM),
@@ -156,10 +173,12 @@ def assemble(
             "prob_year": int(prob_year),
             "steps_per_year": STEPS_PER_YEAR,
             "n_groups": len(groups),
-            "cells": int(paths) * (until_year - base_year) * STEPS_PER_YEAR * len(groups),
+            "n_automation_cells": len(automation.cell_group),
+            "cells": int(paths) * (until_year - base_year) * STEPS_PER_YEAR * len(automation.cell_group),
+            "automation_anchor_year": float(automation.anchor_year),
             "ref_year": float(trend.ref_year),
             "n_trend_draws": int(trend.growth_compute.shape[0]),
-            "n_automation_draws": int(automation.params.threshold_log10.shape[0]),
+            "n_automation_draws": int(automation.params.offset_oom.shape[0]),
             "quantile_method": f"fixed-bin histograms; error <= one bin ({LOG_BIN_WIDTH} OOM, {SHARE_BIN_WIDTH} share)",
             "out_of_range_values": int(hist["out_of_range"].sum()),
             # NetCDF attrs: no bools or lists
@@ -258,7 +277,8 @@ def write_outputs(result, run_dir: Path) -> dict[str, Path]:
     """Write a :func:`simulate` result as NetCDF plus CSVs into ``run_dir`` (created if needed).
 
     Files: ``simulation.nc`` (the whole DataTree), ``quantiles.csv`` (series x year, long),
-    ``shares.csv`` (total and per group x year), ``probabilities.csv``, ``crossing_years.csv``.
+    ``shares.csv`` (technically automatable: total, cognitive and per group x year),
+    ``probabilities.csv``, ``crossing_years.csv``.
 
     Returns
     -------
@@ -281,8 +301,11 @@ def write_outputs(result, run_dir: Path) -> dict[str, Path]:
     pd.concat([quant, eff[quant.columns]], ignore_index=True).to_csv(paths["quantiles"], index=False)
     shares = wide(ds["share_group"], ["group", "year"])
     total = wide(ds["share_total"], ["year"]).assign(group="total")
+    cognitive = wide(ds["share_cognitive"], ["year"]).assign(group="cognitive")
     paths["shares"] = run_dir / "shares.csv"
-    pd.concat([total[shares.columns], shares], ignore_index=True).to_csv(paths["shares"], index=False)
+    pd.concat([total[shares.columns], cognitive[shares.columns], shares], ignore_index=True).to_csv(
+        paths["shares"], index=False
+    )
     paths["probabilities"] = run_dir / "probabilities.csv"
     ds["prob_factor_at_least"].to_dataframe(name="probability").reset_index().to_csv(
         paths["probabilities"], index=False

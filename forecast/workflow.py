@@ -28,7 +28,8 @@ MAIN_MACRO_YEARS = (2025, 2030, 2035, 2040)
 Progress = Callable[[str], None] | None
 
 
-def _say(progress: Progress) -> Callable[[str], None]:
+def progress_callback(progress: Progress) -> Callable[[str], None]:
+    """``progress`` itself, or a callback that ignores the phases when there is none."""
     return progress or (lambda phase: None)
 
 
@@ -111,7 +112,7 @@ def fit_run(
     from forecast.model import REQUIRED_PRIORS
     from forecast.priors import load_priors
 
-    say = _say(progress)
+    say = progress_callback(progress)
     say("validating priors")
     priors = load_priors(priors_path, required=REQUIRED_PRIORS)
     config = checked_settings(
@@ -261,205 +262,12 @@ def check_fit_run(run_dir: Path, allow_unconverged: bool) -> RunManifest:
 
 
 @dataclass(frozen=True)
-class SimulateResult:
-    """What :func:`simulate_run` produced: one result DataTree and output dir per scenario."""
-
-    results: dict
-    out_dirs: dict
-    automation: object
-    posterior: object
-
-
-def simulate_run(
-    run_dir: Path,
-    *,
-    scenarios,
-    paths: int,
-    until_year: int,
-    seed: int,
-    chunk_size: int = 100_000,
-    scenarios_path: Path | None = None,
-    automation_path: Path | None = None,
-    allow_unconverged: bool = False,
-    base_year: int = 2022,
-    region: str | None = None,
-    lag_years: int | None = None,
-    dtype: str | None = None,
-    progress: Progress = None,
-) -> SimulateResult:
-    """Carry a fitted posterior through the Monte Carlo engine for one or more scenarios.
-
-    Outputs go to ``<run>/simulations/<scenario>/`` (NetCDF + CSV + manifest), each swapped in
-    only when complete. All scenarios share the simulation key (common random numbers), so
-    differences between scenarios are not Monte Carlo noise.
-
-    Parameters
-    ----------
-    run_dir
-        A fit run directory.
-    scenarios
-        Scenario names from the scenario file.
-    paths, until_year, chunk_size, base_year, dtype
-        Engine settings (:func:`forecast.simulate.simulate`).
-    seed
-        Root seed: the automation calibration uses ``fold_in(key, 0)``, the engine ``fold_in(key, 1)``,
-        adoption ``fold_in(key, 2)`` and the macro priors ``fold_in(key, 3)``.
-    scenarios_path, automation_path
-        Optional TOML files; defaults are the packaged ``scenarios.toml`` and ``automation.toml``.
-    allow_unconverged
-        Use a posterior that failed the convergence gate.
-    region
-        ``"NL"``, ``"EU"`` or ``"US"`` adds the adoption and labour-market layer (occupation weights
-        are US/BLS for every region, as the outputs say).
-    lag_years
-        Adoption lag for realised automation (default from ``priors/macro.toml``).
-
-    Under ``jax.distributed`` (several processes), every process simulates its share of the
-    paths and only process 0 writes the outputs.
-    """
-    from forecast import automation as auto_mod
-    from forecast.scenarios import load_scenario
-
-    say = _say(progress)
-    if paths < 1:
-        raise ForecastInputError(f"--paths {paths}: must be at least 1", "pass --paths 100000, say")
-    if until_year <= base_year:
-        raise ForecastInputError(
-            f"--until {until_year}: must be after the base year {base_year}", f"pass --until {base_year + 8} or later"
-        )
-    if until_year > 2100:
-        raise ForecastInputError(
-            f"--until {until_year}: beyond 2100, where the trend model means nothing", "pass --until 2100 or earlier"
-        )
-    # Validate every config before touching JAX or the posterior.
-    named = [load_scenario(name, scenarios_path) for name in scenarios]
-    auto_priors = auto_mod.load_automation_priors(automation_path)
-    occupations = auto_mod.load_occupations()
-    macro_setup = _macro_setup(region) if region is not None else None
-    check_fit_run(run_dir, allow_unconverged)
-
-    import jax
-
-    from forecast import simulate as sim_mod
-    from forecast.summaries import write_outputs
-
-    root = jax.random.key(seed)
-    dt = load_posterior(run_dir)
-    say("calibrating automation thresholds")
-    automation = auto_mod.calibrate(occupations, auto_priors, key=jax.random.fold_in(root, 0))
-    macro = None
-    if macro_setup is not None:
-        say(f"fitting adoption ({region})")
-        macro = macro_setup(root, occupations, lag_years)
-    results, out_dirs = {}, {}
-    for scenario in named:
-        say(f"simulating {scenario.name}: {paths:,} paths to {until_year}")
-        result = sim_mod.simulate(
-            dt,
-            scenario,
-            automation,
-            paths=paths,
-            until_year=until_year,
-            key=jax.random.fold_in(root, 1),
-            chunk_size=chunk_size,
-            base_year=base_year,
-            macro=macro,
-            dtype=dtype,
-        )
-        results[scenario.name] = result
-        if jax.process_index() != 0:
-            continue
-        target = Path(run_dir) / "simulations" / scenario.name
-        with atomic_dir(target, replace=True) as stage:
-            write_outputs(result, stage)
-            config = {
-                "paths": paths,
-                "until_year": until_year,
-                "base_year": base_year,
-                "chunk_size": chunk_size,
-                "scenario": scenario.name,
-                "region": region,
-                "lag_years": lag_years,
-                "dtype": dtype,
-            }
-            RunManifest.start(
-                "simulate",
-                f"{Path(run_dir).name}/{scenario.name}",
-                seed=seed,
-                config=config,
-                priors={"scenarios": FileRecord(path=scenario.source, sha256=scenario.source_sha256)},
-            ).finish(results=dict(result.attrs)).write(stage)
-        out_dirs[scenario.name] = target
-    return SimulateResult(results, out_dirs, automation, dt)
-
-
-def _macro_setup(region: str):
-    """Validate the adoption and macro inputs of ``region`` now; return the function that fits them later."""
-    from forecast import adoption as adopt_mod
-    from forecast import macro as macro_mod
-
-    if region not in adopt_mod.REGION_UNITS:
-        raise ForecastInputError(f"--region {region}: unknown", f"use one of {', '.join(adopt_mod.REGION_UNITS)}")
-    adoption_priors = adopt_mod.load_adoption_priors()
-    macro_priors = macro_mod.load_macro_priors()
-    adoption_table = adopt_mod.load_adoption()
-
-    def fit(root, occupations, lag_years):
-        import jax
-
-        adoption_post = adopt_mod.fit_adoption(adoption_table, adoption_priors, key=jax.random.fold_in(root, 2))
-        return macro_mod.prepare_macro(
-            region,
-            adoption_post,
-            macro_priors,
-            occupations,
-            key=jax.random.fold_in(root, 3),
-            lag_years=lag_years,
-            priors_path=macro_mod.DEFAULT_PRIORS,
-        )
-
-    return fit
-
-
-def seeds_run(
-    run_dir: Path,
-    *,
-    paths: int,
-    seed: int,
-    chunk_size: int = 100_000,
-    allow_unconverged: bool = False,
-    progress: Progress = None,
-):
-    """The published-figures table for a fit run; also written to ``<run>/seeds.csv``.
-
-    Returns
-    -------
-    (pandas.DataFrame, SimulateResult)
-    """
-    from forecast.seeds import seeds_table
-
-    sim = simulate_run(
-        run_dir,
-        scenarios=MAIN_SCENARIOS,
-        paths=paths,
-        until_year=2030,
-        seed=seed,
-        chunk_size=chunk_size,
-        allow_unconverged=allow_unconverged,
-        progress=progress,
-    )
-    table = seeds_table(sim.posterior, sim.results, sim.automation)
-    atomic_write_csv(Path(run_dir) / "seeds.csv", table)
-    return table, sim
-
-
-@dataclass(frozen=True)
 class MainResult:
     """What the main job produced."""
 
     fit: FitResult
     diagnosis: DiagnoseResult
-    simulation: SimulateResult
+    simulation: object  # forecast.projection.SimulateResult
     seeds: pd.DataFrame
     macro: pd.DataFrame
     report: Path
@@ -486,7 +294,7 @@ def main_run(
     The fit is used even when it fails the convergence gate (the report says so on top); the
     caller decides the exit code from ``fit.verdict``.
     """
-    say = _say(progress)
+    say = progress_callback(progress)
     fit = fit_run(
         data_path=data_path,
         priors_path=priors_path,
@@ -499,6 +307,8 @@ def main_run(
     )
     say("diagnostics and plots")
     diagnosis = diagnose_run(fit.run_dir, plots=True)
+    from forecast.projection import simulate_run
+
     sim = simulate_run(
         fit.run_dir,
         scenarios=MAIN_SCENARIOS,
@@ -519,8 +329,11 @@ def main_run(
     atomic_write_csv(fit.run_dir / "seeds.csv", seeds)
     macro = macro_table(sim.results["central"])
     macro = macro[macro["year"].isin(MAIN_MACRO_YEARS)]
+    checks = pd.read_csv(fit.run_dir / "automation" / "label_check.csv", dtype={"group": "str"})
     report = build_report(
         fit.run_dir,
+        automation_checks=checks,
+        automation_verdict=sim.automation_fit.verdict,
         posterior=sim.posterior,
         simulations=sim.results,
         seeds=seeds,
@@ -575,7 +388,6 @@ __all__ = [
     "FitResult",
     "MAIN_SCENARIOS",
     "MainResult",
-    "SimulateResult",
     "check_fit_run",
     "diagnose_run",
     "doubling_table",
@@ -584,6 +396,4 @@ __all__ = [
     "main_run",
     "posterior_config",
     "predict_run",
-    "seeds_run",
-    "simulate_run",
 ]

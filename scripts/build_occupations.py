@@ -23,8 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from forecast.automation import occupations_from_upstream  # noqa: E402
-from forecast.macro import occupation_wages_from_upstream  # noqa: E402
+from forecast.occupations import occupation_wages_from_upstream, occupations_from_upstream  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -61,3 +61,26 @@ def upstream(shared_data):
     from forecast.data import load_upstream  # lazily: most test runs never load the data
 
     return load_upstream(shared_data)
+
+
+@pytest.fixture(scope="session")
+def automation_fit():
+    """One short fit of the automation model to the packaged task evidence (shared by its tests).
+
+    The trend input is the synthetic posterior; the inference settings are the short ones of
+    ``tests/fixtures/fast/automation.toml`` (the packaged file runs a longer fit).
+    """
+    import jax
+
+    from forecast.automation import calibrate, load_automation_priors
+    from forecast.occupations import load_occupations
+    from forecast.posterior import trend_draws
+    from forecast.tasks import load_task_evidence
+    from tests.synthetic import synthetic_posterior
+
+    occupations = load_occupations()
+    evidence = load_task_evidence(groups=list(occupations["group"]))
+    priors = load_automation_priors(FIXTURES / "fast" / "automation.toml")
+    trend = trend_draws(synthetic_posterior(jax.random.key(5), 2, 200))
+    fit = calibrate(occupations, evidence, priors, trend, key=jax.random.key(6))
+    return fit, occupations, evidence, priors

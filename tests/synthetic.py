@@ -9,7 +9,9 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from forecast.automation import AutomationParams, AutomationPosterior, load_occupations
+from forecast.automation import AutomationParams, AutomationPosterior, cell_data
+from forecast.occupations import load_occupations
+from forecast.tasks import load_task_evidence
 from forecast.units import doubling_months
 from forecast.vocab import GROWTH_COMPONENTS
 
@@ -61,24 +63,33 @@ def synthetic_posterior(key, n_chains: int, n_draws: int):
 
 
 def fake_automation(seed: int = 0, n_draws: int = 64) -> AutomationPosterior:
-    """An :class:`AutomationPosterior` over the packaged occupation groups, without calibration."""
+    """An :class:`AutomationPosterior` over the packaged groups and task classes, without fitting.
+
+    Requirements are drawn from plausible ranges (cognitive cells ~3 OOM beyond the label-date
+    frontier, physical ones ~2 OOM later, width ~1.5 OOM), so tests of the engine, plots and
+    report need no NUTS run.
+    """
     occ = load_occupations()
+    evidence = load_task_evidence(groups=list(occ["group"]))
+    cells = cell_data(occ, evidence)
     rng = np.random.default_rng(seed)
-    n = len(occ)
-    physical = occ["physical"].to_numpy(dtype="bool", copy=True)
-    threshold = rng.normal(26.0, 0.5, (n_draws, n)) + 2.0 * physical
+    n_cells = len(cells.group)
+    offset = rng.normal(3.0, 1.0, (n_draws, len(occ)))[:, cells.group] + 2.0 * cells.physical
+    width = np.broadcast_to(rng.lognormal(np.log(1.5), 0.2, (n_draws, 1)), (n_draws, n_cells)).copy()
     emp = occ["employment"].to_numpy(dtype="float64", copy=True)
     return AutomationPosterior(
-        params=AutomationParams(
-            threshold, rng.lognormal(np.log(1.0), 0.2, (n_draws, n)), rng.beta(8.0, 2.0, (n_draws, n))
-        ),
-        employment_weight=emp / emp.sum(),
-        tools_extra_oom=rng.normal(2.0, 0.5, n_draws),
+        params=AutomationParams(offset, width, np.ones((n_draws, n_cells))),
+        cell_weight=np.asarray(cells.weight),
+        cell_group=np.asarray(cells.group),
+        cell_cognitive=np.asarray(cells.physical) == 0,
         groups=tuple(occ["group"]),
         titles=tuple(occ["title"]),
         task_types=tuple(occ["task_type"]),
-        physical=physical,
-        log10_eff_2023=25.3,
+        group_weight=emp / emp.sum(),
+        anchor_year=2023.2,
+        exposure_lead_oom=rng.lognormal(np.log(3.0), 0.2, n_draws),
+        exposure_noise_oom=rng.lognormal(np.log(0.5), 0.2, n_draws),
+        cognitive_requirement_oom=np.sort(rng.normal([2.0, 3.5, 8.0], 0.5, (n_draws, 3)), axis=1),
     )
 
 

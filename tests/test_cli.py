@@ -79,14 +79,13 @@ def test_fit_reproduces_the_published_ranges(fitted):
 def test_preset_medians_on_the_fitted_posterior(fitted, name, target):
     import jax
 
-    from forecast import automation, simulate
+    from forecast import simulate
     from forecast.scenarios import load_scenario
     from forecast.workflow import load_posterior
+    from tests.synthetic import fake_automation
 
     dt = load_posterior(fitted[1])
-    auto = automation.calibrate(
-        automation.load_occupations(), automation.load_automation_priors(), key=jax.random.key(0)
-    )
+    auto = fake_automation(0, 200)  # the 2030 factor does not depend on the requirement draws
     res = simulate.simulate(
         dt, load_scenario(name), auto, paths=20_000, until_year=2030, key=jax.random.key(1), chunk_size=20_000
     )
@@ -99,12 +98,48 @@ def test_diagnose_simulate_seeds_and_runs(fitted):
     res = invoke("diagnose", run, "--no-plots")
     assert res.exit_code == 0, res.output
     assert "PASSED" in res.output and "doubling_months" in res.output
-    res = invoke("simulate", run, "--scenario", "central", "--paths", "2000", "--until", "2032", "--seed", "3")
+    # the short automation fit of tests/fixtures/fast (the packaged file fits 4 chains x 500)
+    fast = FIXTURES / "fast" / "automation.toml"
+    res = invoke(
+        "simulate",
+        run,
+        "--scenario",
+        "central",
+        "--paths",
+        "2000",
+        "--until",
+        "2032",
+        "--seed",
+        "3",
+        "--automation",
+        fast,
+    )
     assert res.exit_code == 0, res.output
     out = run / "simulations" / "central"
     assert {"simulation.nc", "quantiles.csv", "probabilities.csv", "crossing_years.csv", "manifest.json"} <= {
         p.name for p in out.iterdir()
     }
+    assert {"posterior.nc", "summary.csv", "label_check.csv", "manifest.json"} <= {
+        p.name for p in (run / "automation").iterdir()
+    }
+    # a second simulation of the same run reuses the automation fit (same priors, evidence and seed)
+    stamp = (run / "automation" / "manifest.json").stat().st_mtime_ns
+    res = invoke(
+        "simulate",
+        run,
+        "--scenario",
+        "trend",
+        "--paths",
+        "1000",
+        "--until",
+        "2026",
+        "--seed",
+        "3",
+        "--automation",
+        fast,
+    )
+    assert res.exit_code == 0, res.output
+    assert (run / "automation" / "manifest.json").stat().st_mtime_ns == stamp
     res = invoke("runs", "list", "--runs-dir", runs)
     assert res.exit_code == 0 and "base" in res.output
     res = invoke("runs", "show", "base", "--runs-dir", runs)

@@ -28,22 +28,14 @@ PATHS, CHUNK, BASE, UNTIL, SEED = 6_000, 2_500, 2022, 2027, 7
 #: running the automation calibration.
 INPUTS = textwrap.dedent("""
     import numpy as np
-    from forecast.automation import AutomationParams, AutomationPosterior
     from forecast.posterior import trend_draws
     from forecast.scenarios import load_scenario
-    from tests.synthetic import synthetic_posterior
+    from tests.synthetic import fake_automation, synthetic_posterior
 
     def inputs():
         import jax
-        rng = np.random.default_rng(3)
-        n, g = 300, 22
-        params = AutomationParams(rng.normal(27.0, 2.0, (n, g)), rng.uniform(0.3, 3.0, (n, g)),
-                                  rng.uniform(0.2, 1.0, (n, g)))
-        weight = rng.dirichlet(np.ones(g))
-        auto = AutomationPosterior(params, weight, np.zeros(n), tuple(f"g{i}" for i in range(g)),
-                                   tuple(f"t{i}" for i in range(g)), ("other",) * g, np.zeros(g, bool), 25.3)
         trend = trend_draws(synthetic_posterior(jax.random.key(11), 2, 200))
-        return trend, auto, load_scenario("explosive").params
+        return trend, fake_automation(3, 300), load_scenario("explosive").params
 """)
 
 WORKER = INPUTS + textwrap.dedent("""

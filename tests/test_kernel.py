@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from forecast import kernel as K
-from forecast.automation import AutomationParams, task_share
+from forecast.automation import AutomationParams, group_share, unit_share
 from forecast.posterior import ALGORITHMIC_ANCHOR_YEAR, TrendDraws, trend_draws
 from forecast.scenarios import NO_LIMIT, ScenarioParams, load_scenario
 from tests.synthetic import fake_automation, synthetic_posterior
@@ -37,12 +37,22 @@ def no_schedule(start_year: float = 2100.0) -> ScenarioParams:
     return ScenarioParams(start_year, 1.0, NO_LIMIT, np.log10(1.03), 1.0, 1.0, NO_LIMIT, 0.5, 1.0, 0.0)
 
 
+def layout_of(auto) -> K.CellLayout:
+    return K.CellLayout(
+        jnp.asarray(auto.cell_weight),
+        jnp.asarray(auto.cognitive_weight()),
+        jnp.asarray(auto.membership()),
+        jnp.asarray(auto.anchor_year),
+    )
+
+
 def setup(inputs, scenario):
     trend, auto = inputs
     tr = per_path(trend)
     ap = jax.tree.map(jnp.asarray, auto.params)
-    params = K.path_params(tr, ap, scenario, T0)
-    curves = K.automation_curves(ap, jnp.asarray(auto.employment_weight))
+    layout = layout_of(auto)
+    params = K.path_params(tr, ap, scenario, T0, trend.ref_year, layout.anchor_year)
+    curves = K.automation_curves(params, layout)
     state0 = K.init(tr, T0, trend.ref_year, jnp.arange(N, dtype=jnp.uint32))
     return tr, ap, params, curves, state0
 
@@ -103,24 +113,42 @@ def test_feedback_speeds_up_algorithms(inputs):
     assert np.all(gain > 0) and np.all(gain <= 0.5 * 5.0)
 
 
-def test_total_share_is_the_weighted_task_share(inputs):
+def test_shares_are_the_weighted_cell_shares(inputs):
     trend, auto = inputs
-    _, ap, _, curves, s0 = setup(inputs, no_schedule())
+    _, ap, params, curves, s0 = setup(inputs, no_schedule())
     x = s0.log10_compute + s0.algorithmic_oom
-    exact = np.asarray(task_share(x, ap))  # (N, G)
-    np.testing.assert_allclose(K.total_share(s0, curves), exact @ auto.employment_weight, atol=K.CDF_ABS_ERROR)
-    snap = K.snapshot(s0, s0, curves)
-    np.testing.assert_allclose(snap.shares[1:].T, exact, atol=K.CDF_ABS_ERROR)
-    np.testing.assert_allclose(snap.shares[0], exact @ auto.employment_weight, atol=K.CDF_ABS_ERROR)
+    anchor = (
+        trend.log10_compute_ref
+        + trend.growth_compute * (auto.anchor_year - trend.ref_year)
+        + trend.growth_algorithmic * (auto.anchor_year - ALGORITHMIC_ANCHOR_YEAR)
+    )
+    np.testing.assert_allclose(params.anchor, anchor, rtol=1e-14)
+    exact = np.asarray(unit_share(x - anchor, ap))  # (N, C)
+    total, cognitive, _ = K.shares(s0, curves)
+    np.testing.assert_allclose(total, exact @ auto.cell_weight, atol=K.CDF_ABS_ERROR)
+    np.testing.assert_allclose(cognitive, exact @ auto.cognitive_weight(), atol=K.CDF_ABS_ERROR)
+    snap = K.snapshot(s0, s0, curves, layout_of(auto))
+    assert snap.shares.shape == (len(K.SHARE_SERIES) + len(auto.groups), N)
+    np.testing.assert_allclose(snap.shares[2:].T, exact @ auto.membership(), atol=K.CDF_ABS_ERROR)
+    np.testing.assert_allclose(snap.shares[1], exact @ auto.cognitive_weight(), atol=K.CDF_ABS_ERROR)
     assert np.all(snap.factor == 0) and np.all(snap.series[:5] == 0)
     np.testing.assert_allclose(snap.series[5], x)
+
+
+def test_shares_reach_one_as_effective_compute_grows(inputs):
+    """No plateau: without a cap every cell's share tends to 1."""
+    _, _, params, curves, s0 = setup(inputs, no_schedule())
+    far = s0._replace(log10_compute=s0.log10_compute + 40.0)
+    total, cognitive, _ = K.shares(far, curves)
+    np.testing.assert_allclose(total, 1.0, atol=1e-6)
+    np.testing.assert_allclose(cognitive, 1.0, atol=1e-6)
 
 
 def test_mark_crossings_keeps_the_first_step():
     state = K.PathState(*(jnp.zeros(3) for _ in range(4)), jnp.full((3, 3), K.NEVER, jnp.int32))
     state = K.mark_crossings(state, jnp.array([0.1, 0.3, 0.9]), jnp.int32(5))
-    state = K.mark_crossings(state, jnp.array([0.6, 0.6, 0.9]), jnp.int32(7))
-    expected = [[7, 7, K.NEVER], [5, 7, K.NEVER], [5, 5, 5]]
+    state = K.mark_crossings(state, jnp.array([0.6, 0.6, 0.995]), jnp.int32(7))
+    expected = [[7, 7, K.NEVER], [5, 7, K.NEVER], [5, 5, 7]]
     np.testing.assert_array_equal(state.first_cross_step, expected)
 
 
@@ -128,11 +156,12 @@ def test_accumulate_counts_each_valid_path_once(inputs):
     _, _, params, curves, s0 = setup(inputs, no_schedule())
     s = run_months(s0, 12 * 8, params, no_schedule(), curves)
     valid = jnp.asarray(np.r_[np.ones(N - 4), np.zeros(4)].astype(np.int64))
-    hist = {k: jnp.zeros(v, jnp.int64) for k, v in K.histogram_shapes(8, curves.slope.shape[0], False, True).items()}
-    hist = K.accumulate(hist, 8, K.snapshot(s, s0, curves), valid)
+    n_groups = len(inputs[1].groups)
+    hist = {k: jnp.zeros(v, jnp.int64) for k, v in K.histogram_shapes(8, n_groups, False, True).items()}
+    hist = K.accumulate(hist, 8, K.snapshot(s, s0, curves, layout_of(inputs[1])), valid)
     assert int(hist["log_hist"][8].sum()) == len(K.PATH_SERIES) * (N - 4)
-    assert int(hist["share_hist"][8].sum()) == (1 + curves.slope.shape[0]) * (N - 4)
-    factor = np.asarray(K.snapshot(s, s0, curves).factor)[: N - 4]
+    assert int(hist["share_hist"][8].sum()) == (len(K.SHARE_SERIES) + n_groups) * (N - 4)
+    factor = np.asarray(K.snapshot(s, s0, curves, layout_of(inputs[1])).factor)[: N - 4]
     assert list(np.asarray(hist["factor_exceed"][8])) == [int((factor >= t).sum()) for t in K.FACTOR_THRESHOLDS_OOM]
     hist = K.accumulate_crossings(hist, s, curves, 8, valid)
     assert int(hist["crossing"].sum()) == len(K.SHARE_THRESHOLDS) * (N - 4)
@@ -157,25 +186,30 @@ def test_macro_init_and_step(inputs):
         jnp.full(n, 0.8), jnp.full(n, 0.5), jnp.full(n, 2027.0), jnp.full(n, 0.15), jnp.full(n, 0.5), jnp.full(n, 1.0)
     )
     g = len(auto.groups)
-    mk = K.MacroKernelInputs(
-        md, jnp.asarray(auto.employment_weight), jnp.asarray(auto.employment_weight), jnp.ones((g, 3)) / g
-    )
+    weight = jnp.asarray(auto.group_weight)
+    mk = K.MacroKernelInputs(md, weight, weight, jnp.ones((g, 3)) / g)
+    layout = layout_of(auto)
+    member = np.asarray(auto.membership())
+
+    def technical(eff):
+        return np.asarray(group_share(unit_share(eff - params.anchor, ap), member))
+
     lag = 2
-    mstate, year0 = K.macro_init(s0, tr.growth_compute + tr.growth_algorithmic, md, ap, mk, T0, lag)
+    mstate, year0 = K.macro_init(s0, tr.growth_compute + tr.growth_algorithmic, md, params, layout, mk, T0, lag)
     eff_lagged = s0.log10_compute + s0.algorithmic_oom - lag * (tr.growth_compute + tr.growth_algorithmic)
     adoption = 0.8 / (1.0 + np.exp(-0.5 * (T0 - 2027.0)))
-    realised = np.asarray(task_share(eff_lagged, ap)) * adoption
+    realised = technical(eff_lagged) * adoption
     np.testing.assert_allclose(year0.shares[:, 0], adoption)
-    np.testing.assert_allclose(year0.shares[:, 1], realised @ auto.employment_weight, rtol=1e-12)
+    np.testing.assert_allclose(year0.shares[:, 1], realised @ auto.group_weight, rtol=1e-12)
     assert year0.effects.shape == (n, 2 * len(CHANNELS)) and np.all(year0.effects == 0)
 
     s1 = run_months(s0, 12, params, no_schedule(), curves)
-    mstate1, year1 = K.macro_step(s1, mstate, T0 + 1.0, md, ap, mk)
+    mstate1, year1 = K.macro_step(s1, mstate, T0 + 1.0, md, params, layout, mk)
     np.testing.assert_allclose(mstate1.eff_buffer[-1], s1.log10_compute + s1.algorithmic_oom)
     np.testing.assert_allclose(mstate1.eff_buffer[0], mstate.eff_buffer[1])
     # the channel flows equal a direct channel_step on the same realised shares
     adoption1 = 0.8 / (1.0 + np.exp(-0.5 * (T0 + 1.0 - 2027.0)))
-    r1 = np.asarray(task_share(mstate1.eff_buffer[0], ap)) * adoption1
+    r1 = technical(mstate1.eff_buffer[0]) * adoption1
     _, flows = channel_step(
         channel_init(jnp.asarray(realised)),
         jnp.asarray(r1),
@@ -209,4 +243,5 @@ def test_step_is_jittable_without_retracing(inputs):
 def test_automation_params_shape_contract(inputs):
     _, auto = inputs
     assert isinstance(auto.params, AutomationParams)
-    assert auto.params.threshold_log10.shape == (N, len(auto.groups))
+    assert auto.params.offset_oom.shape == (N, 2 * len(auto.groups))
+    np.testing.assert_allclose(auto.membership().sum(axis=0), 1.0)

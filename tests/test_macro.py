@@ -12,28 +12,25 @@ import pytest
 import xarray as xr
 
 from forecast.adoption import AdoptionPosterior
-from forecast.automation import AutomationParams, AutomationPosterior, load_occupations
 from forecast.errors import ConfigError, DataError
 from forecast.kernel import SHARE_BIN_WIDTH
 from forecast.macro import (
     CHANNELS,
     MACRO_SHARES,
-    WAGE_COLUMNS,
     WEIGHTS_NOTE,
     ChannelParams,
     acemoglu_tfp,
     hulten_tfp,
     labour_channels,
     load_macro_priors,
-    occupation_wages_from_upstream,
-    occupation_weights,
     prepare_macro,
 )
+from forecast.occupations import WAGE_COLUMNS, load_occupations, occupation_wages_from_upstream, occupation_weights
 from forecast.posterior import trend_draws
 from forecast.scenarios import load_scenario
 from forecast.simulate import run_histograms, simulate
 from forecast.summaries import macro_table, write_outputs
-from tests.synthetic import synthetic_posterior
+from tests.synthetic import fake_automation, synthetic_posterior
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from reference_numpy import simulate_numpy
@@ -48,24 +45,9 @@ def occupations():
 
 
 @pytest.fixture(scope="module")
-def automation(occupations):
-    """Cheap automation posterior (no NUTS): thresholds scattered around 26.5 log10 FLOP."""
-    g, n = len(occupations), 300
-    k1, k2, k3 = jax.random.split(jax.random.key(SEED), 3)
-    thr = 26.5 + 1.0 * np.asarray(jax.random.normal(k1, (n, g)))
-    width = np.exp(np.log(1.5) + 0.3 * np.asarray(jax.random.normal(k2, (n, g))))
-    ceiling = np.asarray(jax.random.beta(k3, 6.0, 1.5, (n, g)))
-    emp = occupations["employment"].to_numpy(dtype="float64", copy=True)
-    return AutomationPosterior(
-        AutomationParams(thr, width, ceiling),
-        emp / emp.sum(),
-        np.full(n, 2.0),
-        tuple(occupations["group"]),
-        tuple(occupations["title"]),
-        tuple(occupations["task_type"]),
-        occupations["physical"].to_numpy(),
-        25.3,
-    )
+def automation():
+    """Cheap automation posterior (no NUTS): requirement draws from plausible ranges."""
+    return fake_automation(SEED, 300)
 
 
 @pytest.fixture(scope="module")

@@ -144,7 +144,8 @@ def test_report_content_and_escaping(report, inputs):
         "PASSED",
         "Doubling times",
         "Published figures beside ours",
-        "Crossing years",
+        "When cognitive tasks become technically automatable",
+        "Our two quantities bracket that notion",
         "Sampler diagnostics",
         "Run metadata",
         "CC BY 4.0",
@@ -280,7 +281,8 @@ def test_report_renders_in_chromium(browser, report, tmp_path):
     for heading in (
         "Doubling times",
         "Effective compute and 2030 probabilities",
-        "Crossing years",
+        "When cognitive tasks become technically automatable",
+        "Our two quantities bracket that notion",
         "Sampler diagnostics",
         "Data vintage and sources",
     ):

@@ -46,6 +46,16 @@ def test_outputs_and_seeds(tmp_path, inputs):
     back.close()
     table = seeds_table(posterior_dt, results, automation)
     assert {"item", "published_low", "published_high", "ours_median", "ours_q05", "ours_q95"} <= set(table.columns)
-    assert len(table) == 14 and table["ours_median"].notna().all()
+    assert len(table) == 20 and table["ours_median"].notna().all()
+    items = set(table["item"])
+    assert {
+        "effective FLOP for 20% of cognitive tasks",
+        "effective FLOP for 100% (99%) of cognitive tasks",
+        "gen-AI uplift 2019->2023, physical, exposure",
+        "gen-AI uplift 2019->2023, physical, technical",
+    } <= items
+    ftm = table.set_index("item").loc["effective FLOP for 100% (99%) of cognitive tasks"]
+    # fake requirements: 99% at ~8 OOM beyond the ~10^24.8 label-date frontier, +~0.6 OOM to 2022 algorithms
+    assert ftm["published_low"] == 36.0 and 32.0 < ftm["ours_median"] < 35.0
     row = table.set_index("item").loc["doubling time, algorithmic"]
     assert 4.5 < row["ours_median"] < 8.0  # synthetic 0.58 OOM/yr -> 6.2 months

@@ -9,13 +9,12 @@ import jax
 import numpy as np
 import pytest
 
-from forecast.automation import calibrate, load_automation_priors, load_occupations
 from forecast.errors import ConfigError
 from forecast.kernel import LOG_BIN_WIDTH, SHARE_BIN_WIDTH
 from forecast.posterior import trend_draws
 from forecast.scenarios import load_scenario
 from forecast.simulate import run_histograms, simulate
-from tests.synthetic import synthetic_posterior
+from tests.synthetic import fake_automation, synthetic_posterior
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from reference_numpy import simulate_numpy
@@ -31,9 +30,8 @@ def posterior_dt():
 
 @pytest.fixture(scope="module")
 def automation():
-    priors = load_automation_priors()
-    small = priors.settings.inference.model_copy(update={"num_warmup": 150, "num_samples": 100})
-    return calibrate(load_occupations(), priors.with_settings(inference=small), key=jax.random.key(SEED))
+    """The engine's tests need requirement draws, not a fitted automation model."""
+    return fake_automation(SEED, 200)
 
 
 # ----------------------------------------------------------------------------- validation
