@@ -27,6 +27,9 @@ class ReferenceResult(NamedTuple):
     share_cognitive: np.ndarray  # (paths, n_years + 1)
     share_group: np.ndarray  # (paths, n_years + 1, n_groups)
     first_cross_year: np.ndarray  # (paths, n_thresholds); inf = not by until_year
+    growth_effective: np.ndarray  # (paths,): trend compute + algorithmic growth, OOM/yr
+    growth_cost: np.ndarray  # (paths,): trend FLOP/$ + algorithmic growth, OOM/yr
+    group_shares_at: object  # callable: (paths,) log10 effective FLOP -> (paths, n_groups)
 
 
 def simulate_numpy(
@@ -125,4 +128,6 @@ def simulate_numpy(
         algorithmic = algorithmic + r_a * dt
         if (k + 1) % STEPS_PER_YEAR == 0:
             record((k + 1) // STEPS_PER_YEAR, compute + algorithmic)
-    return ReferenceResult(years, factor, eff_abs, tot, cog, grp, first)
+    return ReferenceResult(
+        years, factor, eff_abs, tot, cog, grp, first, g_c + g_a, g_h + g_a, lambda eff: shares(eff)[0] @ member
+    )

@@ -159,7 +159,10 @@ RegionOpt = Annotated[Region, typer.Option("--region", case_sensitive=False, hel
 OptionalRegionOpt = Annotated[
     Region | None, typer.Option("--region", case_sensitive=False, help="Add adoption and labour outcomes for a region.")
 ]
-LagOpt = Annotated[int | None, typer.Option("--lag-years", min=0, max=10, help="Adoption lag (years).")]
+LagOpt = Annotated[
+    float | None,
+    typer.Option("--lag-years", min=0, max=5, help="Fix the adoption lag (years); default: its prior in macro.toml."),
+]
 DtypeOpt = Annotated[
     Precision | None,
     typer.Option("--dtype", case_sensitive=False, help="Path-state precision; default float64 on CPU, float32 on GPU."),

@@ -176,6 +176,15 @@ def print_macro(result) -> None:
         console.print(f"[italic]{escape(note)}[/]")
 
 
+def print_backcast(checks) -> None:
+    """The labour backcast (:class:`forecast.backcast.LabourChecks`): observed vs the model's 90% interval."""
+    cols = ["check", "region", "window", "observed_low", "observed_high", "q05", "median", "q95", "inside", "role"]
+    print_frame("Labour layer against observations (backcast)", checks.backcast[cols])
+    print_frame(
+        "Ten-year TFP beside published estimates", checks.ten_year_tfp[["check", "window", "q05", "median", "q95"]]
+    )
+
+
 def print_simulations(result, *, macro: bool) -> None:
     """Every scenario of a ``simulate_run`` result."""
     for name, res in result.results.items():
@@ -186,6 +195,8 @@ def print_simulations(result, *, macro: bool) -> None:
             f"outputs: {escape(str(result.out_dirs.get(name, '-')))}  (backend {res.attrs.get('backend')}, "
             f"{res.attrs.get('n_devices', '?')} device(s))"
         )
+    if getattr(result, "labour_checks", None) is not None:
+        print_backcast(result.labour_checks)
 
 
 def print_seeds(table: pd.DataFrame) -> None:
@@ -207,6 +218,8 @@ def print_main(result) -> None:
     print_fit(result.fit)
     print_seeds(result.seeds)
     print_simulation(result.simulation.results["central"], "central")
+    if result.simulation.labour_checks is not None:
+        print_backcast(result.simulation.labour_checks)
     v = result.diagnosis.verdict
     console.print(f"convergence gate: {'PASSED' if v.passed else 'FAILED: ' + escape('; '.join(v.failures[:5]))}")
     console.print(f"report: [bold]{escape(str(result.report))}[/]")

@@ -371,29 +371,30 @@ def accumulate_crossings(hist: dict, state: PathState, curves: Curves, n_years: 
 class MacroKernelInputs(NamedTuple):
     """Replicated macro inputs of the kernel (see :class:`forecast.macro.MacroInputs`)."""
 
-    draws: object  # forecast.macro.MacroDraws, leaves (n_macro_draws,)
+    draws: object  # forecast.macro.MacroDraws, leaves (n_macro_draws, ...)
     employment_weight: jax.Array  # (G,)
     wage_bill_weight: jax.Array  # (G,)
     tier_weight: jax.Array  # (G, 3)
+    size_weight: jax.Array  # (4,)
 
 
 class MacroState(NamedTuple):
-    """Per-path macro carry: the last ``lag + 1`` yearly log10 effective-compute values and the channels."""
+    """Per-path macro carry: the last ``MAX_LAG_YEARS + 1`` yearly log10 effective-compute values and the channels."""
 
-    eff_buffer: jax.Array  # (lag + 1, n), oldest first
+    eff_buffer: jax.Array  # (MAX_LAG_YEARS + 1, n), oldest first
     channels: object  # forecast.macro.ChannelState
 
 
 class MacroYear(NamedTuple):
-    """One year's macro values per path: shares ``(n, 5)`` and channel effects ``(n, 2 * n_channels)``."""
+    """One year's macro values per path: shares ``(n, len(MACRO_SHARES))``, channel effects ``(n, 2 * n_channels)``."""
 
     shares: jax.Array
     effects: jax.Array
 
 
 def pick_macro(root, path_idx, draws):
-    """Each path's macro draw (leaves ``(n,)``), from ``fold_in(fold_in(root, p), MACRO_STREAM)``."""
-    n_macro = draws.cost_saving.shape[0]
+    """Each path's macro draw (leaves ``(n, ...)``), from ``fold_in(fold_in(root, p), MACRO_STREAM)``."""
+    n_macro = draws.adoption_ceiling.shape[0]
 
     def pick(i):
         return jax.random.randint(jax.random.fold_in(jax.random.fold_in(root, i), MACRO_STREAM), (), 0, n_macro)
@@ -401,20 +402,37 @@ def pick_macro(root, path_idx, draws):
     return jax.tree.map(lambda a: a[jax.vmap(pick)(path_idx)], draws)
 
 
-def _realised(eff_lagged, time, md, params: PathParams, layout: CellLayout):
+def _realised(eff_buffer, time, md, params: PathParams, layout: CellLayout, mk: MacroKernelInputs):
     from forecast.adoption import adoption_curve
     from forecast.automation import group_share, unit_share
+    from forecast.realised import lagged_value, realised_year
 
-    adoption = adoption_curve(time, md.adoption_ceiling, md.adoption_rate, md.adoption_midpoint)
+    eff_lagged = lagged_value(eff_buffer, md.realised.lag_years)
     technical = group_share(unit_share(eff_lagged - params.anchor, params.automation), layout.membership)
-    return adoption, technical * adoption[:, None]
+    firms = adoption_curve(time, md.adoption_ceiling, md.adoption_rate, md.adoption_midpoint)
+    growth_cost = params.growth_hardware + params.growth_algorithmic
+    return realised_year(technical, firms, time, md.realised, mk.size_weight, mk.wage_bill_weight, growth_cost)
 
 
-def _macro_year(mk: MacroKernelInputs, adoption, realised, cumulative, flows) -> MacroYear:
+def _macro_year(mk: MacroKernelInputs, ry, cumulative, flows) -> MacroYear:
     from forecast.macro import tier_exposure
 
     shares = jnp.concatenate(
-        [adoption[:, None], (realised @ mk.employment_weight)[:, None], tier_exposure(realised, mk.tier_weight)],
+        [
+            jnp.stack(
+                [
+                    ry.adoption_firms,
+                    ry.adoption_employment,
+                    ry.hours_with_ai,
+                    ry.time_saved,
+                    ry.profitable,
+                    ry.cost_saving,
+                    ry.realised @ mk.employment_weight,
+                ],
+                axis=-1,
+            ),
+            tier_exposure(ry.realised, mk.tier_weight),
+        ],
         axis=-1,
     )
     return MacroYear(shares, jnp.stack([*cumulative, *flows], axis=-1))
@@ -428,7 +446,6 @@ def macro_init(
     layout: CellLayout,
     mk: MacroKernelInputs,
     t0: float,
-    lag: int,
 ) -> tuple[MacroState, MacroYear]:
     """Base-year macro state and outputs.
 
@@ -437,14 +454,15 @@ def macro_init(
     the base year.
     """
     from forecast.macro import channel_init
+    from forecast.realised import MAX_LAG_YEARS
 
     eff0 = state0.log10_compute + state0.algorithmic_oom
-    back = (lag - jnp.arange(lag + 1, dtype=eff0.dtype))[:, None]
+    back = (MAX_LAG_YEARS - jnp.arange(MAX_LAG_YEARS + 1, dtype=eff0.dtype))[:, None]
     buffer = eff0[None, :] - back * trend_growth_effective[None, :]
-    adoption, r0 = _realised(buffer[0], t0, md, params, layout)
-    channels = channel_init(r0)
+    ry = _realised(buffer, t0, md, params, layout, mk)
+    channels = channel_init(ry.realised, ry.tfp_level)
     zeros = channels.cumulative
-    return MacroState(buffer, channels), _macro_year(mk, adoption, r0, zeros, zeros)
+    return MacroState(buffer, channels), _macro_year(mk, ry, zeros, zeros)
 
 
 def macro_step(
@@ -454,9 +472,11 @@ def macro_step(
     from forecast.macro import channel_step, macro_channel_params
 
     buffer = jnp.concatenate([mstate.eff_buffer[1:], (state.log10_compute + state.algorithmic_oom)[None, :]], axis=0)
-    adoption, r = _realised(buffer[0], time, md, params, layout)
-    channels, flows = channel_step(mstate.channels, r, mk.wage_bill_weight, macro_channel_params(md))
-    return MacroState(buffer, channels), _macro_year(mk, adoption, r, channels.cumulative, flows)
+    ry = _realised(buffer, time, md, params, layout, mk)
+    channels, flows = channel_step(
+        mstate.channels, ry.realised, ry.tfp_level, mk.wage_bill_weight, macro_channel_params(md)
+    )
+    return MacroState(buffer, channels), _macro_year(mk, ry, channels.cumulative, flows)
 
 
 def accumulate_macro(hist: dict, y, year: MacroYear, valid) -> dict:

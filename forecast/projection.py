@@ -24,6 +24,7 @@ class SimulateResult:
     automation: object
     posterior: object
     automation_fit: object = None
+    labour_checks: object = None  # forecast.backcast.LabourChecks (with a region)
 
 
 def simulate_run(
@@ -39,7 +40,7 @@ def simulate_run(
     allow_unconverged: bool = False,
     base_year: int = 2022,
     region: str | None = None,
-    lag_years: int | None = None,
+    lag_years: float | None = None,
     dtype: str | None = None,
     progress: Progress = None,
 ) -> SimulateResult:
@@ -59,8 +60,8 @@ def simulate_run(
         Engine settings (:func:`forecast.simulate.simulate`).
     seed
         Root seed: the automation model's fit uses ``fold_in(key, 0)``, the engine ``fold_in(key, 1)``,
-        adoption ``fold_in(key, 2)``, the macro priors ``fold_in(key, 3)`` and the automation
-        evidence check ``fold_in(key, 4)``.
+        adoption ``fold_in(key, 2)``, the macro priors ``fold_in(key, 3)``, the automation
+        evidence check ``fold_in(key, 4)`` and the labour backcast ``fold_in(key, 5)``.
     scenarios_path, automation_path
         Optional TOML files; defaults are the packaged ``scenarios.toml`` and ``automation.toml``.
     allow_unconverged
@@ -69,7 +70,7 @@ def simulate_run(
         ``"NL"``, ``"EU"`` or ``"US"`` adds the adoption and labour-market layer (occupation weights
         are US/BLS for every region, as the outputs say).
     lag_years
-        Adoption lag for realised automation (default from ``priors/macro.toml``).
+        Fixes the adoption lag of realised automation (default: its prior in ``priors/macro.toml``).
 
     Under ``jax.distributed`` (several processes), every process simulates its share of the
     paths and only process 0 writes the outputs.
@@ -109,10 +110,11 @@ def simulate_run(
     say("fitting task requirements (automation model)")
     automation_fit = automation_run(run_dir, occupations, evidence, auto_priors, trend_draws(dt), seed=seed)
     automation = automation_fit.posterior
-    macro = None
+    macro = macro_by_region = None
     if macro_setup is not None:
         say(f"fitting adoption ({region})")
-        macro = macro_setup(root, occupations, lag_years)
+        macro_by_region = macro_setup(root, occupations, lag_years)
+        macro = macro_by_region[region]
     results, out_dirs = {}, {}
     for scenario in named:
         say(f"simulating {scenario.name}: {paths:,} paths to {until_year}")
@@ -152,7 +154,16 @@ def simulate_run(
                 priors={"scenarios": FileRecord(path=scenario.source, sha256=scenario.source_sha256)},
             ).finish(results=dict(result.attrs)).write(stage)
         out_dirs[scenario.name] = target
-    return SimulateResult(results, out_dirs, automation, dt, automation_fit)
+    checks = None
+    if macro_by_region is not None:
+        from forecast.backcast import labour_checks
+
+        say("backcast of the labour layer against observations")
+        checks = labour_checks(trend_draws(dt), automation, macro_by_region, region, key=jax.random.fold_in(root, 5))
+        if jax.process_index() == 0:
+            with atomic_dir(Path(run_dir) / "simulations" / "labour_checks", replace=True) as stage:
+                checks.write(stage)
+    return SimulateResult(results, out_dirs, automation, dt, automation_fit, checks)
 
 
 def automation_run(run_dir: Path, occupations, evidence, priors, trend, *, seed: int):
@@ -222,18 +233,22 @@ def _macro_setup(region: str):
     adoption_table = adopt_mod.load_adoption()
 
     def fit(root, occupations, lag_years):
+        """Macro inputs of every region (the backcast needs all three), sharing their prior draws."""
         import jax
 
         adoption_post = adopt_mod.fit_adoption(adoption_table, adoption_priors, key=jax.random.fold_in(root, 2))
-        return macro_mod.prepare_macro(
-            region,
-            adoption_post,
-            macro_priors,
-            occupations,
-            key=jax.random.fold_in(root, 3),
-            lag_years=lag_years,
-            priors_path=macro_mod.DEFAULT_PRIORS,
-        )
+        return {
+            r: macro_mod.prepare_macro(
+                r,
+                adoption_post,
+                macro_priors,
+                occupations,
+                key=jax.random.fold_in(root, 3),
+                lag_years=lag_years,
+                priors_path=macro_mod.DEFAULT_PRIORS,
+            )
+            for r in macro_mod.REGIONS
+        }
 
     return fit
 

@@ -152,6 +152,7 @@ def build_report(
     extra_tables: Mapping[str, pd.DataFrame] | None = None,
     automation_checks: pd.DataFrame | None = None,
     automation_verdict: ConvergenceVerdict | None = None,
+    labour_checks=None,
     figures_dir: Path | None = None,
     out_path: Path | None = None,
 ) -> Path:
@@ -179,6 +180,8 @@ def build_report(
     automation_checks, automation_verdict
         The automation model's evidence check (:func:`forecast.automation_checks.label_check`) and
         convergence verdict, when it was fitted.
+    labour_checks
+        :class:`forecast.backcast.LabourChecks` (backcast, ten-year TFP, decomposition), or None.
     extra_tables
         ``{heading: DataFrame}`` appended as extra sections (values shown as they are).
     figures_dir
@@ -226,6 +229,8 @@ def build_report(
     body.append(sections.seeds(seeds))
     if simulations:
         body.append(sections.automation(cross, figs, automation_checks, automation_verdict))
+    if labour_checks is not None:
+        body.append(sections.labour(labour_checks))
     for heading, df in (extra_tables or {}).items():
         frame = df.reset_index() if df.index.name is not None else df
         body.append(

@@ -91,14 +91,14 @@ def _chunk_runner(
     devices: tuple,
     base_year: int,
     n_years: int,
-    macro_lag: int | None = None,
+    with_macro: bool = False,
     dtype_name: str = "float64",
     block: int | None = None,
     n_groups: int = 22,
 ):
-    """Build (once per device set, horizon, macro lag, dtype and block) the jitted, sharded chunk program.
+    """Build (once per device set, horizon, macro layer, dtype and block) the jitted, sharded chunk program.
 
-    ``macro_lag`` None: no macro layer (the program takes no macro argument); an int: it takes a
+    ``with_macro`` False: no macro layer (the program takes no macro argument); True: it takes a
     :class:`~forecast.kernel.MacroKernelInputs` and also returns the macro histograms and sums.
     """
     import jax
@@ -133,7 +133,7 @@ def _chunk_runner(
         pad = n_blocks * blk - n_local  # padded paths have weight 0
         idx_blocks = jnp.pad(path_idx, (0, pad)).reshape(n_blocks, blk)
         valid_blocks = jnp.pad(valid, (0, pad)).reshape(n_blocks, blk)
-        shapes = histogram_shapes(n_years, n_groups, macro_lag is not None, valid.dtype == jnp.int64)
+        shapes = histogram_shapes(n_years, n_groups, with_macro, valid.dtype == jnp.int64)
         hist0 = {name: varying(jnp.zeros(shape, valid.dtype)) for name, shape in shapes.items()}
 
         def run_block(b, hist):
@@ -145,13 +145,13 @@ def _chunk_runner(
             curves = K.automation_curves(params, layout)
             state0 = K.init(tr, t0, trend.ref_year, idx)
             hist = K.accumulate(hist, 0, K.snapshot(state0, state0, curves, layout), val)
-            if macro_lag is None:
+            if not with_macro:
                 mstate0 = md = mk = None
             else:
                 mk = macro_args[0]
                 md = K.pick_macro(root, idx, mk.draws)
                 mstate0, my = K.macro_init(
-                    state0, tr.growth_compute + tr.growth_algorithmic, md, params, layout, mk, t0, macro_lag
+                    state0, tr.growth_compute + tr.growth_algorithmic, md, params, layout, mk, t0
                 )
                 hist = K.accumulate_macro(hist, 0, my, val)
 
@@ -177,7 +177,7 @@ def _chunk_runner(
     sharded = jax.shard_map(
         program,
         mesh=mesh,
-        in_specs=(P("paths"), P("paths"), rep, rep, rep, rep, rep) + (() if macro_lag is None else (rep,)),
+        in_specs=(P("paths"), P("paths"), rep, rep, rep, rep, rep) + (() if not with_macro else (rep,)),
         out_specs=rep,
     )
     return jax.jit(sharded), mesh
@@ -278,9 +278,7 @@ def run_histograms(
     dtype_name = resolve_dtype(dtype, devs)
     block = PATH_BLOCK if devs[0].platform == "cpu" else None
     n_groups = len(automation.groups)
-    runner, mesh = _chunk_runner(
-        devs, int(base_year), n_years, None if macro is None else int(macro.lag_years), dtype_name, block, n_groups
-    )
+    runner, mesh = _chunk_runner(devs, int(base_year), n_years, macro is not None, dtype_name, block, n_groups)
     count_dtype = jnp.int64 if jax.config.jax_enable_x64 else jnp.int32
     dtype = jnp.dtype(dtype_name)
     key_data = np.asarray(jax.device_get(_key_data(key)))
@@ -300,7 +298,9 @@ def run_histograms(
     paths_sharding = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("paths"))
     extra = ()
     if macro is not None:
-        mk = MacroKernelInputs(macro.draws, macro.employment_weight, macro.wage_bill_weight, macro.tier_weight)
+        mk = MacroKernelInputs(
+            macro.draws, macro.employment_weight, macro.wage_bill_weight, macro.tier_weight, macro.size_weight
+        )
         extra = (put_rep(mk),)
     total = None
     # The macro layer has matrix products; in float32 on a GPU they must not drop to tf32/bf16.

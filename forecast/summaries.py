@@ -215,9 +215,12 @@ def assemble_macro(dt, hist, macro, *, paths, base_year, until_year):
         {
             "units": "fraction",
             "note": note,
-            "description": "adoption (share of enterprises using AI), realised automation "
-            "(employment-weighted, technical share x adoption), and realised "
-            "automation by wage tier (employment-weighted terciles of BLS mean wages)",
+            "description": "adoption_firms (share of 10+ enterprises using AI), adoption_employment "
+            "(share of workers in AI-using firms), hours_with_ai and time_saved (shares of all work "
+            "hours), profitable (share of technically automatable tasks cheaper with AI), cost_saving "
+            "(labour-cost saving on those), realised_total (employment-weighted share of tasks done "
+            "by AI) and realised automation by wage tier (employment-weighted terciles of BLS mean "
+            "wages); forecast.realised",
         },
     )
     ds["channel_cumulative"] = (

@@ -334,6 +334,7 @@ def main_run(
         fit.run_dir,
         automation_checks=checks,
         automation_verdict=sim.automation_fit.verdict,
+        labour_checks=sim.labour_checks,
         posterior=sim.posterior,
         simulations=sim.results,
         seeds=seeds,

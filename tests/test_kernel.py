@@ -176,47 +176,59 @@ def test_pick_draws_depends_only_on_the_path_index():
 
 
 def test_macro_init_and_step(inputs):
-    """Realised automation = technical share at lagged effective compute x adoption, channels add up."""
+    """Realised automation = technical share at lagged effective compute x the realised layer; channels add up."""
     from forecast.macro import CHANNELS, ChannelParams, MacroDraws, channel_init, channel_step
+    from forecast.realised import RealisedDraws, realised_year
 
     trend, auto = inputs
     tr, ap, params, curves, s0 = setup(inputs, no_schedule())
     n = N
-    md = MacroDraws(
-        jnp.full(n, 0.8), jnp.full(n, 0.5), jnp.full(n, 2027.0), jnp.full(n, 0.15), jnp.full(n, 0.5), jnp.full(n, 1.0)
+    full = lambda v: jnp.full(n, v)
+    rd = RealisedDraws(
+        size_offset=jnp.tile(jnp.array([-0.9, -0.2, 0.5, 1.6]), (n, 1)),
+        lag_years=full(2.0),
+        intensive_ref=full(0.1),
+        intensive_rate=full(0.45),
+        intensive_ceiling=full(0.5),
+        profitable_ref=full(0.23),
+        cost_sd_oom=full(0.25),
+        cost_passthrough=full(0.25),
+        wage_growth=full(0.01),
+        time_saving=full(0.25),
+        labour_share=full(0.57),
     )
+    md = MacroDraws(full(0.8), full(0.5), full(2027.0), rd, full(0.5), full(1.0))
     g = len(auto.groups)
     weight = jnp.asarray(auto.group_weight)
-    mk = K.MacroKernelInputs(md, weight, weight, jnp.ones((g, 3)) / g)
+    size_weight = jnp.array([0.285, 0.203, 0.153, 0.359])
+    mk = K.MacroKernelInputs(md, weight, weight, jnp.ones((g, 3)) / g, size_weight)
     layout = layout_of(auto)
     member = np.asarray(auto.membership())
 
-    def technical(eff):
-        return np.asarray(group_share(unit_share(eff - params.anchor, ap), member))
+    def direct(eff_lagged, time):
+        technical = jnp.asarray(group_share(unit_share(eff_lagged - params.anchor, ap), member))
+        firms = 0.8 / (1.0 + jnp.exp(-0.5 * (time - 2027.0)))
+        growth_cost = params.growth_hardware + params.growth_algorithmic
+        return realised_year(technical, firms, time, rd, size_weight, weight, growth_cost)
 
-    lag = 2
-    mstate, year0 = K.macro_init(s0, tr.growth_compute + tr.growth_algorithmic, md, params, layout, mk, T0, lag)
-    eff_lagged = s0.log10_compute + s0.algorithmic_oom - lag * (tr.growth_compute + tr.growth_algorithmic)
-    adoption = 0.8 / (1.0 + np.exp(-0.5 * (T0 - 2027.0)))
-    realised = technical(eff_lagged) * adoption
-    np.testing.assert_allclose(year0.shares[:, 0], adoption)
-    np.testing.assert_allclose(year0.shares[:, 1], realised @ auto.group_weight, rtol=1e-12)
+    mstate, year0 = K.macro_init(s0, tr.growth_compute + tr.growth_algorithmic, md, params, layout, mk, T0)
+    eff_lagged = s0.log10_compute + s0.algorithmic_oom - 2.0 * (tr.growth_compute + tr.growth_algorithmic)
+    ry0 = direct(eff_lagged, T0)
+    np.testing.assert_allclose(year0.shares[:, 0], ry0.adoption_firms)
+    np.testing.assert_allclose(year0.shares[:, 2], ry0.hours_with_ai, rtol=1e-12)
+    np.testing.assert_allclose(year0.shares[:, 6], ry0.realised @ auto.group_weight, rtol=1e-12)
     assert year0.effects.shape == (n, 2 * len(CHANNELS)) and np.all(year0.effects == 0)
 
     s1 = run_months(s0, 12, params, no_schedule(), curves)
     mstate1, year1 = K.macro_step(s1, mstate, T0 + 1.0, md, params, layout, mk)
     np.testing.assert_allclose(mstate1.eff_buffer[-1], s1.log10_compute + s1.algorithmic_oom)
     np.testing.assert_allclose(mstate1.eff_buffer[0], mstate.eff_buffer[1])
-    # the channel flows equal a direct channel_step on the same realised shares
-    adoption1 = 0.8 / (1.0 + np.exp(-0.5 * (T0 + 1.0 - 2027.0)))
-    r1 = technical(mstate1.eff_buffer[0]) * adoption1
+    # the channel flows equal a direct channel_step on the same realised shares and TFP levels
+    ry1 = direct(mstate1.eff_buffer[-3], T0 + 1.0)  # a lag of exactly 2 years: two entries back
     _, flows = channel_step(
-        channel_init(jnp.asarray(realised)),
-        jnp.asarray(r1),
-        mk.wage_bill_weight,
-        ChannelParams(md.cost_saving, md.reinstatement_ratio, md.output_multiplier),
+        channel_init(ry0.realised, ry0.tfp_level), ry1.realised, ry1.tfp_level, weight, ChannelParams(md[4], md[5])
     )
-    np.testing.assert_allclose(year1.effects[:, len(CHANNELS) :], np.stack(flows, axis=-1), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(year1.effects[:, len(CHANNELS) :], np.stack(flows, axis=-1), rtol=1e-10, atol=1e-15)
 
 
 def test_preset_scenarios_resolve_to_kernel_floats():

@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import xarray as xr
+from scipy.special import expit, ndtr, ndtri
 
 from forecast.adoption import AdoptionPosterior
 from forecast.errors import ConfigError, DataError
@@ -27,6 +28,7 @@ from forecast.macro import (
 )
 from forecast.occupations import WAGE_COLUMNS, load_occupations, occupation_wages_from_upstream, occupation_weights
 from forecast.posterior import trend_draws
+from forecast.realised import MAX_LAG_YEARS
 from forecast.scenarios import load_scenario
 from forecast.simulate import run_histograms, simulate
 from forecast.summaries import macro_table, write_outputs
@@ -95,7 +97,8 @@ def test_acemoglu_preset_reproduces_066():
     ramp = jnp.linspace(0.0, 1.0, 11) ** 2
     realised = ramp[:, None] * end[None, :]
     cs = preset.labour_cost_saving * preset.labour_share
-    cum, _ = labour_channels(realised, omega, ChannelParams(cs, 0.5, 1.0))
+    tfp_level = hulten_tfp(realised @ omega, cs)
+    cum, _ = labour_channels(realised, tfp_level, omega, ChannelParams(0.5, 1.0))
     assert float(cum.tfp[-1]) == pytest.approx(0.0066, abs=0.0002)
     assert float(cum.tfp[-1]) == pytest.approx(float(hulten_tfp(0.046, cs)), rel=1e-12)
 
@@ -108,16 +111,15 @@ def _random_paths(key, t=15, n=64, g=22):
     steps = jax.random.uniform(k1, (t, n, g)) * 0.05
     realised = jnp.minimum(jnp.cumsum(steps, axis=0), 0.95)
     omega = jax.random.dirichlet(k2, jnp.ones(g))
-    params = ChannelParams(
-        jax.random.uniform(k3, (n,), minval=0.05, maxval=0.3), jnp.linspace(0.0, 1.0, n), jnp.full((n,), 1.5)
-    )
-    return realised, omega, params
+    tfp_level = jnp.cumsum(jax.random.uniform(k3, (t, n)) * 0.02, axis=0)
+    params = ChannelParams(jnp.linspace(0.0, 1.0, n), jnp.full((n,), 1.5))
+    return realised, tfp_level, omega, params
 
 
 def test_wage_bill_identity_exact_per_path():
     """displacement + reinstatement + productivity == wage-bill change (from the level), per path and year."""
-    realised, omega, params = _random_paths(jax.random.key(SEED))
-    cum, flows = labour_channels(realised, omega, params)
+    realised, tfp_level, omega, params = _random_paths(jax.random.key(SEED))
+    cum, flows = labour_channels(realised, tfp_level, omega, params)
     for ch in (cum, flows):
         total = np.asarray(ch.displacement + ch.reinstatement + ch.productivity)
         # float rounding only: the parts and the level are computed along different routes
@@ -132,13 +134,13 @@ def test_wage_bill_identity_exact_per_path():
 
 def test_channels_match_closed_form():
     """Independent check of the task-content algebra: Gamma_T = 1 - (1 - rho) D_T."""
-    realised, omega, params = _random_paths(jax.random.key(SEED + 3))
-    cum, _ = labour_channels(realised, omega, params)
+    realised, tfp_level, omega, params = _random_paths(jax.random.key(SEED + 3))
+    cum, _ = labour_channels(realised, tfp_level, omega, params)
     d_total = np.asarray((realised[-1] - realised[0]) @ omega)
     rho = np.asarray(params.reinstatement_ratio)
     gamma = 1.0 - (1.0 - rho) * d_total
     np.testing.assert_allclose(np.asarray(cum.displacement + cum.reinstatement)[-1], np.log(gamma), atol=1e-12)
-    np.testing.assert_allclose(np.asarray(cum.tfp)[-1], np.asarray(params.cost_saving) * d_total, rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(cum.tfp)[-1], np.asarray(tfp_level[-1] - tfp_level[0]), rtol=1e-12)
 
 
 # ----------------------------------------------------------------------------- wages and tiers
@@ -167,10 +169,12 @@ def test_wage_columns(shared_data, occupations):
 
 
 def test_macro_priors_errors(fixtures, adoption, occupations):
-    with pytest.raises(ConfigError, match="did you mean 'lag_years'"):
+    with pytest.raises(ConfigError, match="did you mean 'intensive_rate'"):
         load_macro_priors(fixtures / "macro" / "macro_typo.toml")
+    with pytest.raises(ConfigError, match="must sum to 1"):
+        load_macro_priors(fixtures / "macro" / "macro_size_shares.toml")
     with pytest.raises(ConfigError, match="lag_years"):
-        load_macro_priors(fixtures / "macro" / "macro_lag_too_long.toml")
+        prepare_macro("NL", adoption, load_macro_priors(), occupations, key=jax.random.key(0), lag_years=7.0)
     with pytest.raises(ConfigError, match="did you mean 'NL'"):
         prepare_macro("NLD", adoption, load_macro_priors(), occupations, key=jax.random.key(0))
 
@@ -200,24 +204,55 @@ def test_engine_against_numpy_reference(posterior_dt, automation, macro_nl):
     res = simulate(tr, sc, automation, paths=n, until_year=2032, key=jax.random.key(SEED), chunk_size=n, macro=macro_nl)
     ref = simulate_numpy(tr, automation, sc, paths=n, base_year=2022, until_year=2032, seed=SEED)
     rng = np.random.default_rng(SEED)
-    d = macro_nl.draws
-    im = rng.integers(0, d.cost_saving.shape[0], n)
+    d = jax.tree.map(np.asarray, macro_nl.draws)
+    im = rng.integers(0, d.adoption_ceiling.shape[0], n)
+    rd = jax.tree.map(lambda a: a[im], d.realised)
     years = ref.years.astype("float64")
-    adopt = d.adoption_ceiling[im, None] / (
-        1 + np.exp(-d.adoption_rate[im, None] * (years - d.adoption_midpoint[im, None]))
+    t = years[None, :]
+    # effective compute history: the trend's closed form before the base year, then the path
+    k = np.arange(MAX_LAG_YEARS, 0, -1.0)
+    history = np.concatenate(
+        [ref.log10_effective_flop[:, :1] - k[None, :] * ref.growth_effective[:, None], ref.log10_effective_flop], 1
     )
-    realised = ref.share_group * adopt[:, :, None]  # (n, T, G)
-    dshare = (realised - realised[:, :1]) @ macro_nl.wage_bill_weight  # cumulative newly automated, (n, T)
-    tfp = d.cost_saving[im, None] * dshare
+    pos = np.arange(len(years))[None, :] + MAX_LAG_YEARS - rd.lag_years[:, None]
+    lo = np.clip(np.floor(pos).astype(int), 0, history.shape[1] - 2)
+    frac = pos - lo
+    eff_lagged = (1 - frac) * np.take_along_axis(history, lo, 1) + frac * np.take_along_axis(history, lo + 1, 1)
+    technical = np.stack([ref.group_shares_at(eff_lagged[:, y]) for y in range(len(years))], axis=1)  # (n, T, G)
+    firms = d.adoption_ceiling[im, None] / (
+        1 + np.exp(-d.adoption_rate[im, None] * (t - d.adoption_midpoint[im, None]))
+    )
+    logit_firms = np.log(firms) - np.log1p(-firms)
+    employment = (expit(logit_firms[..., None] + rd.size_offset[:, None, :]) * macro_nl.size_weight).sum(-1)
+    q = np.clip(rd.intensive_ref / rd.intensive_ceiling, 1e-6, 1 - 1e-6)  # as forecast.realised: capped at the ceiling
+    intensive = rd.intensive_ceiling[:, None] * expit(
+        np.log(q / (1 - q))[:, None] + rd.intensive_rate[:, None] * (t - 2024.0)
+    )
+    hours = employment * intensive
+    decline = rd.cost_passthrough * ref.growth_cost + rd.wage_growth / np.log(10.0)
+    sd = rd.cost_sd_oom[:, None]
+    mu = -sd * ndtri(rd.profitable_ref)[:, None] - decline[:, None] * (t - 2024.0)
+    profitable = ndtr(-mu / sd)
+    a = np.log(10.0)
+    saving = 1 - np.exp(a * mu + 0.5 * (a * sd) ** 2) * ndtr((-mu - a * sd**2) / sd) / profitable
+    realised = technical * (profitable * hours)[..., None]
+    automated = realised @ macro_nl.wage_bill_weight
+    tfp_level = rd.labour_share[:, None] * (automated * saving + rd.time_saving[:, None] * (hours - automated))
+    dshare = automated - automated[:, :1]  # cumulative newly automated, (n, T)
+    tfp = tfp_level - tfp_level[:, :1]
     rho = d.reinstatement_ratio[im, None]
     wage = np.log(1.0 - (1.0 - rho) * dshare) + d.output_multiplier[im, None] * tfp
+    share = res["macro_share"]
     checks = [
         (
             "realised_total",
-            res["macro_share"].sel(macro_share_series="realised_total"),
+            share.sel(macro_share_series="realised_total"),
             realised @ macro_nl.employment_weight,
             SHARE_BIN_WIDTH,
         ),
+        ("hours_with_ai", share.sel(macro_share_series="hours_with_ai"), hours, SHARE_BIN_WIDTH),
+        ("profitable", share.sel(macro_share_series="profitable"), profitable, SHARE_BIN_WIDTH),
+        ("cost_saving", share.sel(macro_share_series="cost_saving"), saving, SHARE_BIN_WIDTH),
         ("tfp", res["channel_cumulative"].sel(channel="tfp"), tfp, None),
         ("wage_bill", res["channel_cumulative"].sel(channel="wage_bill"), wage, None),
     ]
@@ -250,15 +285,24 @@ def test_lag_and_regions(posterior_dt, automation, adoption, occupations, macro_
     sc = load_scenario("central")
     kw = dict(paths=4_000, until_year=2030, key=jax.random.key(SEED), chunk_size=4_000)
     base = simulate(posterior_dt, sc, automation, macro=macro_nl, **kw)
-    lagged = simulate(posterior_dt, sc, automation, macro=macro_nl._replace(lag_years=2), **kw)
-    r0 = base["macro_share_mean"].sel(macro_share_series="realised_total").values
-    r2 = lagged["macro_share_mean"].sel(macro_share_series="realised_total").values
+    fixed = {
+        lag: simulate(
+            posterior_dt,
+            sc,
+            automation,
+            macro=prepare_macro("NL", adoption, load_macro_priors(), occupations, key=jax.random.key(7), lag_years=lag),
+            **kw,
+        )
+        for lag in (0.0, 2.5)
+    }
+    r0, r2 = (fixed[lag]["macro_share_mean"].sel(macro_share_series="realised_total").values for lag in (0.0, 2.5))
     assert np.all(r2 < r0)  # effective compute grows, so a lag lowers realised automation
     # adoption does not depend on the lag
-    np.testing.assert_array_equal(
-        base["macro_share"].sel(macro_share_series="adoption").values,
-        lagged["macro_share"].sel(macro_share_series="adoption").values,
-    )
+    for series in ("adoption_firms", "adoption_employment", "hours_with_ai"):
+        np.testing.assert_array_equal(
+            fixed[0.0]["macro_share"].sel(macro_share_series=series).values,
+            fixed[2.5]["macro_share"].sel(macro_share_series=series).values,
+        )
     us = simulate(
         posterior_dt,
         sc,

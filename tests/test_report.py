@@ -190,6 +190,47 @@ def test_failed_gate_lists_reasons(inputs, tmp_path):
     assert "R-hat 1.050 &gt; 1.01 &lt;&amp;&gt;" in doc and "3 divergent transitions" in doc
 
 
+def test_labour_section(inputs, tmp_path):
+    """The backcast table shows observed vs model, marks rows outside and prior sources, and the other two tables."""
+    import pandas as pd
+
+    from forecast.backcast import LabourChecks
+
+    dt, _, _ = inputs
+    row = dict(region="US", window="2024.9", unit="fraction", source="FIGURES <1.4>")
+    backcast = pd.DataFrame(
+        [
+            dict(row, check="hours", observed_low=0.01, observed_high=0.05, q05=0.01, median=0.03, q95=0.09,
+                 inside=True, role="prior source"),
+            dict(row, check="NL / EU ratio of workers using AI (2025)", observed_low=1.73, observed_high=1.73,
+                 q05=1.2, median=1.35, q95=1.5, inside=False, role="check", unit="ratio"),
+        ]
+    )  # fmt: skip
+    ten = pd.DataFrame(
+        [dict(check="Acemoglu", window="2024-2034", observed_low=0.0066, observed_high=0.0066, q05=0.06, median=0.17,
+              q95=0.3)]
+    )  # fmt: skip
+    dec = pd.DataFrame([dict(channel="displacement", published=-0.12, q05=-0.7, median=-0.44, q95=-0.2)])
+    dec.attrs["window"] = "2025-2043 (NL, fitted trend)"
+    path = build_report(
+        tmp_path, posterior=dt, simulations={}, seeds=None, manifest=MANIFEST, diagnostic_pngs=[],
+        labour_checks=LabourChecks(backcast, ten, dec),
+    )  # fmt: skip
+    doc = path.read_text(encoding="utf-8")
+    for text in (
+        "Labour layer against observations",
+        "0 of 1 independent checks",
+        "OUTSIDE",
+        "(prior source)",
+        "FIGURES &lt;1.4&gt;",
+        "shadow use",
+        "Ten-year TFP",
+        "2025-2043 (NL, fitted trend)",
+        "1.73",
+    ):
+        assert text in doc, text  # fmt: skip
+
+
 def test_verdict_defaults_to_the_manifests(inputs, tmp_path):
     dt, sims, _ = inputs
     no_verdict = MANIFEST.model_copy(update={"convergence": None})
