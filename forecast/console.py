@@ -178,11 +178,27 @@ def print_macro(result) -> None:
 
 def print_backcast(checks) -> None:
     """The labour backcast (:class:`forecast.backcast.LabourChecks`): observed vs the model's 90% interval."""
-    cols = ["check", "region", "window", "observed_low", "observed_high", "q05", "median", "q95", "inside", "role"]
-    print_frame("Labour layer against observations (backcast)", checks.backcast[cols])
-    print_frame(
-        "Ten-year TFP beside published estimates", checks.ten_year_tfp[["check", "window", "q05", "median", "q95"]]
-    )
+
+    def show(value, unit):
+        return f"{value:.2f}" if unit == "ratio" else f"{100 * value:.2f}%"
+
+    out = Table(title="Labour layer against observations (backcast)", box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("observation", "observed", "model (90%)", ""):
+        out.add_column(col, justify="left" if col == "observation" else "right", no_wrap=col != "observation")
+    for _, r in checks.backcast.iterrows():
+        lo, hi, unit = r["observed_low"], r["observed_high"], r["unit"]
+        observed = show(lo, unit) if lo == hi else f"{show(lo, unit)}–{show(hi, unit)}"
+        model = f"{show(r['median'], unit)} ({show(r['q05'], unit)}–{show(r['q95'], unit)})"
+        verdict = ("inside" if r["inside"] else "OUTSIDE") + ("*" if r["role"] == "prior source" else "")
+        out.add_row(escape(f"{r['check']}, {r['region']} {r['window']}"), observed, model, verdict)
+    console.print(out)
+    console.print("* the prior was set from this figure: not an independent check")
+    for _, r in checks.ten_year_tfp.iterrows():
+        console.print(
+            f"ten-year TFP {r['window']} (US): model {100 * r['median']:.1f}% "
+            f"({100 * r['q05']:.1f}–{100 * r['q95']:.1f}%) beside {escape(r['check'])}: "
+            f"{100 * r['observed_low']:.2f}–{100 * r['observed_high']:.2f}%"
+        )
 
 
 def print_simulations(result, *, macro: bool) -> None:
