@@ -2,7 +2,13 @@
 of the trend model at the fixed seed ``forecast.calibrate.SBC_SEED``, and its mutation twins, which the
 same harness must reject (calibration.md SBC-1..3).
 
-Budget on 2 CPU cores: harness tests < 5 s; CI SBC ~1.5 min; mutants ~2 min.
+Budget on 2 CPU cores: harness tests < 5 s; the CI SBC and the posterior = prior mutant within
+the ~220 s the CI SBC of the smaller model took before issue 11 (timed in benchmarks/RESULTS.md).
+The joint model costs several times more per fit, so the CI run has fewer simulations (low power:
+it catches gross errors only, at the stated family alpha) and the noise-as-variance mutant runs
+with ``--run-slow``; the 200-1000 simulation run is ``benchmarks/sbc_full.py`` (nightly). The
+correlation-dropping mutant (``benchmarks/sbc_full.py --mutant correlation``) is NOT rejected by
+this harness at 40 simulations (benchmarks/RESULTS.md, issue 11): a known blind spot.
 """
 
 import jax
@@ -20,16 +26,23 @@ from forecast.calibrate import (
     run_sbc,
     test_table,
     uniformity_tests,
-    variance_as_scale,
 )
-from forecast.model import REQUIRED_PRIORS
-from forecast.priors import load_priors
+from forecast.model import load_trend_priors
+from forecast.mutants import variance_as_scale
 
 SEED = SBC_SEED
 #: Family-wise error rate of every SBC gate.
 ALPHA = 0.01
-#: CI SBC: reduced data (a quarter of each series), 200 warm-up, 500 draws thinned by 5 -> L=100.
-CI_CONFIG = SBCConfig(simulations=100, scale=0.25, warmup=200, draws=500, thin=5, chunk_size=25, family_alpha=ALPHA)
+#: CI SBC: reduced data (a quarter of each series), 200 warm-up, 500 draws thinned by 5 -> L=100;
+#: 20 simulations in chunks of 10 (a fit whose tree saturates then stalls 9 others, not 24), and
+#: 4 chi-square bins so that each expects 5 counts. Low power: it catches gross errors only.
+CI_CONFIG = SBCConfig(
+    simulations=20, scale=0.25, warmup=200, draws=500, thin=5, chunk_size=10, bins=4, family_alpha=ALPHA
+)
+#: Noise-as-variance is a gross error: 10 simulations, 2 bins (5 expected counts each); KS does the work.
+VARIANCE_MUTANT_CONFIG = SBCConfig(
+    simulations=10, scale=0.25, warmup=200, draws=500, thin=5, chunk_size=10, bins=2, family_alpha=ALPHA
+)
 
 
 # -------------------------------------------------------------------------------------------
@@ -97,7 +110,7 @@ def test_pit_is_uniform_when_L_plus_1_is_not_divisible_by_bins():
 
 @pytest.fixture(scope="module")
 def priors():
-    return load_priors(required=REQUIRED_PRIORS)
+    return load_trend_priors()
 
 
 @pytest.fixture(scope="module")
@@ -126,9 +139,10 @@ def test_mutant_posterior_equals_prior_is_rejected(priors):
     assert not bool(result.tests.loc["log_lik", "passed"])
 
 
+@pytest.mark.slow
 def test_mutant_variance_as_scale_is_rejected(priors):
     """The fitter's likelihood uses the noise as a variance: the harness must fail it."""
-    result = run_sbc(priors, CI_CONFIG, key=jax.random.key(SEED), fit_model=variance_as_scale())
+    result = run_sbc(priors, VARIANCE_MUTANT_CONFIG, key=jax.random.key(SEED), fit_model=variance_as_scale())
     print("\n" + result.summary())
     assert not result.passed
     failing = set(result.tests.index[~result.tests["passed"]])
