@@ -38,16 +38,23 @@ def main(argv=None) -> int:
     p.add_argument("--chunk", type=int, default=50)
     p.add_argument("--seed", type=int, default=None, help="default: forecast.calibrate.SBC_SEED")
     p.add_argument("--seed-from-date", action="store_true", help="nightly: seed = YYYYMMDD of today")
-    p.add_argument("--mutant", choices=["none", "prior", "variance", "half"], default="none")
+    p.add_argument(
+        "--mutant",
+        choices=["none", "prior", "variance", "half", "correlation", "sim-zero-correlation"],
+        default="none",
+        help="correlation: the fitter drops the compute-cost correlation; sim-zero-correlation: the "
+        "generator draws no correlation while the fitter keeps its prior",
+    )
     p.add_argument("--alpha", type=float, default=0.01)
     p.add_argument("--out", type=Path, default=ROOT / "runs" / "sbc-full")
     args = p.parse_args(argv)
 
     import jax
+    from numpyro.handlers import substitute
 
-    from forecast.calibrate import SBCConfig, half_data, plot_sbc_ecdf, run_sbc, variance_as_scale
-    from forecast.model import REQUIRED_PRIORS
-    from forecast.priors import load_priors
+    from forecast.calibrate import SBCConfig, plot_sbc_ecdf, run_sbc
+    from forecast.model import load_trend_priors, trend_model
+    from forecast.mutants import half_data, ignore_correlation, variance_as_scale
 
     if args.seed_from_date:
         seed = int(dt.date.today().strftime("%Y%m%d"))
@@ -71,6 +78,8 @@ def main(argv=None) -> int:
         "prior": {"fitter": "prior"},
         "variance": {"fit_model": variance_as_scale()},
         "half": {"fit_model": half_data()},
+        "correlation": {"fit_model": ignore_correlation()},
+        "sim-zero-correlation": {"sim_model": substitute(trend_model, data={"compute_spending_corr": 0.0})},
     }[args.mutant]
     print(f"command: {shlex.join([sys.executable, *sys.argv])}")
     print(f"date: {dt.datetime.now().isoformat(timespec='seconds')}")
@@ -83,7 +92,7 @@ def main(argv=None) -> int:
     )
     print(f"config: {json.dumps(cfg.to_dict())}; seed {seed}; mutant {args.mutant}", flush=True)
 
-    priors = load_priors(required=REQUIRED_PRIORS)
+    priors = load_trend_priors()
     t0 = time.perf_counter()
     result = run_sbc(
         priors,

@@ -35,7 +35,7 @@ from jax import Array
 from numpyro.handlers import seed, substitute, trace
 from scipy import stats
 
-from forecast.model import LATENT_SITES, REF_YEAR, ModelData, model_data, trend_model
+from forecast.model import LATENT_SITES, REF_YEAR, TREND_LATENT_SITES, ModelData, model_data, trend_model
 from forecast.priors import PriorSet
 from forecast.scoring import coverage_region, crps_ensemble, crps_student_t, log_score_mixture, log_score_student_t
 from forecast.units import decimal_year
@@ -66,11 +66,10 @@ TARGETS: dict[str, str] = {
 def posterior_samples(dt: xr.DataTree) -> dict[str, Array]:
     """Latent posterior draws of a fit, chains flattened: ``{site: (draws, ...)}``."""
     post = dt["posterior"]
-    missing = [k for k in LATENT_SITES if k not in post]
-    if missing:
-        raise ValueError(f"posterior lacks {missing}; pass a DataTree written by 'forecast fit'")
     out = {}
     for k in LATENT_SITES:
+        if k not in post:
+            continue  # checked against the model by predictive_components
         da = post[k]
         extra = [d for d in da.dims if d not in ("chain", "draw")]
         arr = da.transpose("chain", "draw", *extra).values
@@ -108,6 +107,12 @@ def predictive_components(
     """
     t = jnp.asarray(forecast_t, dtype=float)
     n_draws = next(iter(samples.values())).shape[0]
+    # A latent site the predictive needs but the posterior lacks would silently be drawn from
+    # its prior inside the trace: refuse instead (e.g. a fit without noise_trend, priors with it).
+    sites = trace(seed(model, rng_seed=0)).get_trace(data, priors, forecast_t=t)
+    missing = [k for k in TREND_LATENT_SITES if k in sites and k not in samples]
+    if missing:
+        raise ValueError(f"posterior lacks {missing} of the model with these priors; pass the fit's own priors")
 
     def one(s, k):
         tr = trace(seed(substitute(model, data=s), rng_seed=k)).get_trace(data, priors, forecast_t=t)
@@ -371,12 +376,11 @@ def backtest(
     from forecast.data import load_data, truncate
     from forecast.gate import check_convergence
     from forecast.infer import GATED_VARS, SamplerConfig, run_nuts, to_datatree
-    from forecast.model import REQUIRED_PRIORS
-    from forecast.priors import load_priors
+    from forecast.model import load_trend_priors
 
     say = progress or (lambda msg: None)
     sampler = sampler or SamplerConfig(chains=2, draws=500, warmup=500)
-    priors = load_priors(priors_path, required=REQUIRED_PRIORS)
+    priors = load_trend_priors(priors_path)
     frames = load_data(data_path)
     horizons = tuple(int(h) for h in horizons)
     parts, fit_rows = [], []

@@ -7,12 +7,18 @@ record the rank of the true value of each test quantity among them. If the model
 simulator and the sampler agree, every rank is uniform on ``{0, ..., L}``.
 
 Test quantities (:data:`QUANTITIES`) are the growth rates (their doubling times are a monotone
-map of them and share their ranks), the identity gap, the domain spread and domain rates, the
-noise scales, the Student-t degrees of freedom, the levels, and -- beyond parameters, because
-an algorithm that ignores the data passes SBC on parameters alone (Modrák et al. 2023) -- the
-log-likelihood of the simulated data at each draw (``log_lik``), the trend of log10 frontier
-compute at the forecast year (``trend_compute_<year>``) and the posterior predictive draw of
-a frontier model's log10 compute released then (``pred_compute_<year>``).
+map of them and share their ranks; ``growth_algorithmic`` is the language-domain rate), the
+identity gap, the algorithmic hyper-mean, domain spread and ImageNet rate, the lineage effects,
+the compute measurement error and population parameters of the errors-in-variables block, the
+noise scales and their time trends, the compute-cost correlation, the Student-t degrees of
+freedom, the levels, and -- beyond parameters, because an algorithm that ignores the data
+passes SBC on parameters alone (Modrák et al. 2023) -- the log-likelihood of the simulated data
+at each draw (``log_lik``) and of the frontier models with both compute and cost alone
+(``log_lik_pair``), the squared gap between the compute-cost correlation and the residual
+correlation of those pairs under the same draw (``pair_corr_gap``: a fitter that mishandles the
+correlation shows there; in ``log_lik_pair`` it did not), the trend of log10 frontier compute at the forecast year
+(``trend_compute_<year>``) and the posterior predictive draw of a frontier model's log10 compute
+released then (``pred_compute_<year>``).
 
 Uniformity: a chi-square test on ``bins`` equal bins and a Kolmogorov-Smirnov test, both on the
 randomised PIT ``(rank + U) / (L + 1)`` (exactly uniform under the null, whatever ``L``),
@@ -29,8 +35,8 @@ draws of a simulation do not depend on ``N``. Simulation ``i`` uses ``fold_in(ke
 A simulation is dropped only on a data-only criterion (a non-finite simulated value), which
 keeps SBC valid for the rest; the count is reported. Divergences are recorded per fit.
 
-The mutation twins (:func:`variance_as_scale`, :func:`half_data`, ``fitter="prior"``) are
-planted bugs the same harness must reject.
+The mutation twins (:mod:`forecast.mutants`: noise as variance, half the data, no compute-cost
+correlation; and ``fitter="prior"`` here) are planted bugs the same harness must reject.
 """
 
 from __future__ import annotations
@@ -44,8 +50,6 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 import numpy as np
-import numpyro
-import numpyro.distributions as dist
 import pandas as pd
 from jax import Array
 from numpyro.infer import Predictive, init_to_median
@@ -53,22 +57,29 @@ from numpyro.infer.hmc import hmc
 from numpyro.infer.util import initialize_model, log_likelihood
 from numpyro.util import fori_collect
 
-from forecast.model import LATENT_SITES, REF_YEAR, ModelData, model_data, trend_model, without_observations
+from forecast.model import (
+    LATENT_SITES,
+    OBSERVATIONS,
+    REF_YEAR,
+    ModelData,
+    model_data,
+    trend_model,
+    with_observations,
+    without_observations,
+)
 from forecast.priors import PriorSet
 from forecast.ranks import plot_pit_ecdf, rank_statistics, test_table, uniformity_tests
-from forecast.vocab import GROWTH_COMPONENTS, OBSERVED_SERIES
+from forecast.vocab import DOMAINS, ECI_EFFECTS, GROWTH_COMPONENTS, OBSERVED_SERIES, TREND_SERIES
 
 __all__ = [
     "QUANTITIES",
     "SBCConfig",
     "SBCResult",
-    "half_data",
     "plot_sbc_ecdf",
     "rank_statistics",
     "run_sbc",
     "sbc_design",
     "uniformity_tests",
-    "variance_as_scale",
 ]
 
 #: The fixed root seed of the calibration checks (CI's SBC test, ``forecast calibrate`` without
@@ -78,13 +89,19 @@ SBC_SEED = 20260101
 _LEVELS = ("level_compute", "level_spending", "level_hardware_release", "level_hardware_cloud")
 
 
-def quantity_names(forecast_year: float = 2030.0) -> tuple[str, ...]:
+_BY_DOMAIN = ("compute_pop_loc", "compute_pop_trend", "compute_pop_sd")
+
+
+def quantity_names(forecast_year: float = 2030.0, *, time_varying_scale: bool = True) -> tuple[str, ...]:
     """Names of the SBC test quantities for a given forecast year.
 
     Parameters
     ----------
     forecast_year
         Decimal year of the forecast quantities.
+    time_varying_scale
+        Whether the priors hold ``noise_trend`` (the residual scales' time trends are then
+        quantities too).
 
     Returns
     -------
@@ -94,22 +111,29 @@ def quantity_names(forecast_year: float = 2030.0) -> tuple[str, ...]:
     return (
         *(f"growth_{c}" for c in GROWTH_COMPONENTS),
         "identity_gap",
+        "algorithmic_hypermean",
         "algorithmic_domain_sd",
         "growth_domain_imagenet",
-        "growth_domain_eci",
+        *(f"eci_effect_{e}" for e in ECI_EFFECTS),
+        "compute_meas_sd",
+        *(f"{q}_{d}" for q in _BY_DOMAIN for d in DOMAINS),
         "hardware_source_sd",
         "growth_hardware_release",
         "growth_hardware_cloud",
         *(f"noise_{s}" for s in OBSERVED_SERIES),
+        *((f"noise_trend_{s}" for s in TREND_SERIES) if time_varying_scale else ()),
+        "compute_spending_corr",
         "student_df",
         *_LEVELS,
         "log_lik",
+        "log_lik_pair",
+        "pair_corr_gap",
         f"trend_compute_{year}",
         f"pred_compute_{year}",
     )
 
 
-#: Test quantities at the default forecast year 2030.
+#: Test quantities at the default forecast year 2030 under the default priors.
 QUANTITIES = quantity_names()
 
 
@@ -191,30 +215,25 @@ def sbc_design(frames, *, scale: float = 1.0, min_size: int = 5) -> ModelData:
     frames
         :class:`forecast.data.TrendFrames` (e.g. ``load_data(None)``).
     scale
-        Keep ``max(min_size, round(scale * n))`` rows of each series, evenly spaced in date
-        order, so the date range is preserved.
+        Keep ``max(min_size, round(scale * n))`` rows of each model series (frontier models with
+        both values count as one series, so pairs stay pairs), evenly spaced in date order, so
+        the date range is preserved.
     min_size
         Smallest series size kept.
 
     Returns
     -------
     ModelData
-        Arrays with the real ``y`` (the simulator replaces them).
+        Arrays with the real observations (the simulator replaces them).
     """
+    data, _ = model_data(frames)
     picked = {}
-    for name, df in frames.frames().items():
-        n = len(df)
+    for name, series in data._asdict().items():
+        n = series.t.shape[0]
         k = min(n, max(min_size, int(round(scale * n))))
-        idx = np.unique(np.round(np.linspace(0, n - 1, k)).astype(int))
-        picked[name] = df.iloc[idx].reset_index(drop=True)
-
-    class _Frames:
-        pass
-
-    sub = _Frames()
-    for name, df in picked.items():
-        setattr(sub, name, df)
-    return model_data(sub)[0]
+        idx = np.unique(np.round(np.linspace(0, n - 1, k)).astype(int)) if k else np.zeros(0, int)
+        picked[name] = jax.tree.map(lambda a, idx=idx: a[idx], series)
+    return ModelData(**picked)
 
 
 _SIMULATORS: dict = {}
@@ -237,34 +256,90 @@ def _simulator(sim_model: Callable, priors: PriorSet, n: int, forecast_t: float)
 
 
 def _batched_axes(data: ModelData) -> ModelData:
-    """vmap axes: simulated ``y`` batched, times and covariates shared."""
-    return ModelData(*(s._replace(**{f: (0 if f == "y" else None) for f in s._fields}) for s in data))
+    """vmap axes: simulated observations batched, times and covariates shared."""
+    observed = set(OBSERVATIONS.values())
+    return ModelData(
+        *(
+            s._replace(**{f: (0 if (n, f) in observed else None) for f in s._fields})
+            for n, s in zip(data._fields, data, strict=True)
+        )
+    )
 
 
-def _with_y(data: ModelData, draws: dict) -> ModelData:
-    return ModelData(*(s._replace(y=draws[f"obs_{n}"]) for n, s in zip(data._fields, data, strict=True)))
+def _simulated_batch(design: ModelData, sims: dict, n: int) -> ModelData:
+    """The design with every observed field replaced by its ``n`` simulated values (leading axis).
+
+    An empty series has no site; it gets an empty array with the batch axis, so that every
+    observed field is batched alike.
+    """
+    values = {}
+    for site, (series, attr) in OBSERVATIONS.items():
+        empty = getattr(getattr(design, series), attr)
+        values[site] = sims[site] if site in sims else jnp.zeros((n, *jnp.shape(empty)))
+    return with_observations(design, values)
 
 
 def _quantities(samples: dict, forecast_t: float) -> dict[str, Array]:
     """Parameter-derived test quantities from sample dicts (leading draw axis)."""
     out = {f"growth_{c}": samples["growth"][..., i] for i, c in enumerate(GROWTH_COMPONENTS)}
     out["identity_gap"] = samples["identity_gap"]
+    out["algorithmic_hypermean"] = samples["algorithmic_hypermean"]
     out["algorithmic_domain_sd"] = samples["algorithmic_domain_sd"]
-    out["growth_domain_imagenet"] = samples["growth_domain"][..., 0]
-    out["growth_domain_eci"] = samples["growth_domain"][..., 1]
+    out["growth_domain_imagenet"] = samples["growth_domain"][..., DOMAINS.index("imagenet")]
+    out |= {f"eci_effect_{e}": samples["eci_effect_oom"][..., i] for i, e in enumerate(ECI_EFFECTS)}
+    out["compute_meas_sd"] = samples["compute_meas_sd"]
+    out |= {f"{q}_{d}": samples[q][..., i] for q in _BY_DOMAIN for i, d in enumerate(DOMAINS)}
     out["hardware_source_sd"] = samples["hardware_source_sd"]
     out["growth_hardware_release"] = samples["growth_hardware_source"][..., 0]
     out["growth_hardware_cloud"] = samples["growth_hardware_source"][..., 1]
     out |= {f"noise_{s}": samples["noise"][..., i] for i, s in enumerate(OBSERVED_SERIES)}
+    if "noise_trend" in samples:
+        out |= {f"noise_trend_{s}": samples["noise_trend"][..., i] for i, s in enumerate(TREND_SERIES)}
+    out["compute_spending_corr"] = samples["compute_spending_corr"]
     out["student_df"] = samples["student_df"]
     out |= {name: samples[name] for name in _LEVELS}
     out["trend_compute"] = samples["level_compute"] + samples["growth"][..., 0] * forecast_t
     return out
 
 
-def _total_log_lik(model: Callable, samples: dict, data: ModelData, priors: PriorSet) -> Array:
+def _latent(samples: dict) -> dict:
+    return {k: v for k, v in samples.items() if k in LATENT_SITES}
+
+
+def _pair_corr_gap(samples: dict, data: ModelData) -> Array:
+    """``(r - rho)^2`` per draw: the compute-cost correlation parameter ``r`` against the Pearson
+    correlation ``rho`` of the pairs' residuals from the same draw's compute and cost trends.
+
+    A function of (parameters, data) like the log-likelihood, but aimed at the correlation alone:
+    a fitter that ignores the correlation leaves ``r`` at its prior, far from ``rho``, while the
+    true value sits near it; in the pair log-likelihood that gap is drowned by the other
+    parameters' spread (measured: the correlation mutant passed on ``log_lik_pair`` at N=40).
+    """
+    r = samples["compute_spending_corr"]
+    p = data.pair
+    if p.t.shape[0] < 3:
+        return jnp.zeros_like(r)
+    g_spending = samples["growth_spending"]
+    g_compute = g_spending + samples["growth_hardware"] + samples["identity_gap"]
+    e_c = p.y[:, 0] - (samples["level_compute"][:, None] + g_compute[:, None] * p.t)
+    e_s = p.y[:, 1] - (samples["level_spending"][:, None] + g_spending[:, None] * p.t)
+    e_c = e_c - e_c.mean(axis=1, keepdims=True)
+    e_s = e_s - e_s.mean(axis=1, keepdims=True)
+    rho = (e_c * e_s).sum(1) / jnp.sqrt((e_c**2).sum(1) * (e_s**2).sum(1))
+    return (r - rho) ** 2
+
+
+def _log_liks(model: Callable, samples: dict, data: ModelData, priors: PriorSet) -> dict[str, Array]:
+    """Data-dependent quantities per draw: ``log_lik`` (all data), ``log_lik_pair`` (the
+    compute-cost pairs) and ``pair_corr_gap`` (:func:`_pair_corr_gap`)."""
     ll = log_likelihood(model, samples, data, priors)
-    return sum(v.reshape(v.shape[0], -1).sum(axis=1) for v in ll.values())
+    per_site = {k: v.reshape(v.shape[0], -1).sum(axis=1) for k, v in ll.items()}
+    total = sum(per_site.values())
+    return {
+        "log_lik": total,
+        "log_lik_pair": per_site.get("obs_pair", jnp.zeros_like(total)),
+        "pair_corr_gap": _pair_corr_gap(samples, data),
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -276,9 +351,8 @@ def _posterior_quantities(fit_model, samples, data, priors, key, forecast_t: flo
     t_fc = jnp.array([forecast_t])
     q = _quantities(samples, forecast_t)
     # the log-likelihood is a fixed function of (parameters, data): always the true model's
-    q["log_lik"] = _total_log_lik(trend_model, {k: samples[k] for k in LATENT_SITES}, data, priors)
-    latent = {k: samples[k] for k in LATENT_SITES if k in samples}
-    pred = Predictive(fit_model, latent, return_sites=["pred_compute"])(key, data, priors, forecast_t=t_fc)
+    q |= _log_liks(trend_model, _latent(samples), data, priors)
+    pred = Predictive(fit_model, _latent(samples), return_sites=["pred_compute"])(key, data, priors, forecast_t=t_fc)
     q["pred_compute"] = pred["pred_compute"][:, 0]
     return q
 
@@ -327,7 +401,8 @@ def _make_prior_fitter(fit_model, priors, cfg, forecast_t, data_template):
     def one(key, data):
         k_prior, k_pred = jax.random.split(key)
         draws = Predictive(fit_model, num_samples=cfg.num_ranks)(k_prior, without_observations(data), priors)
-        samples = {k: draws[k] for k in (*LATENT_SITES, "growth", "growth_domain", "growth_hardware_source")}
+        keep = (*LATENT_SITES, "growth", "growth_domain", "growth_hardware_source")
+        samples = {k: v for k, v in draws.items() if k in keep}
         zero = jnp.zeros((), dtype=int)
         return _posterior_quantities(fit_model, samples, data, priors, k_pred, forecast_t), {
             "divergences": zero,
@@ -339,54 +414,6 @@ def _make_prior_fitter(fit_model, priors, cfg, forecast_t, data_template):
 
 
 _FITTERS = {"nuts": _make_nuts_fitter, "prior": _make_prior_fitter}
-
-
-# ---------------------------------------------------------------------------------------------
-# Mutants: planted bugs the harness must reject (the mutation twin of every SBC gate)
-# ---------------------------------------------------------------------------------------------
-
-
-class _SquareScale(numpyro.primitives.Messenger):
-    """Replace the scale of every ``obs_*``/``pred_*`` Student-t by its square."""
-
-    def process_message(self, msg):
-        name = msg.get("name") or ""
-        if msg["type"] == "sample" and name.startswith(("obs_", "pred_")):
-            fn = msg["fn"]
-            base = getattr(fn, "base_dist", fn)
-            swapped = dist.StudentT(base.df, base.loc, base.scale**2)
-            msg["fn"] = swapped.expand(fn.batch_shape) if fn is not base else swapped
-
-
-def variance_as_scale(model: Callable = trend_model) -> Callable:
-    """Mutant fitter whose likelihood takes the noise scale as a variance (``scale = noise**2``).
-
-    Parameters
-    ----------
-    model
-        The correct model.
-
-    Returns
-    -------
-    callable
-        A model with the same signature and the planted bug.
-    """
-
-    def mutant(data, priors, forecast_t=None):
-        with _SquareScale():
-            model(data, priors, forecast_t)
-
-    return mutant
-
-
-def half_data(model: Callable = trend_model) -> Callable:
-    """Mutant fitter whose likelihood sees only the first half of every series."""
-
-    def mutant(data, priors, forecast_t=None):
-        halved = ModelData(*(s._replace(**{f: getattr(s, f)[: s.t.shape[0] // 2] for f in s._fields}) for s in data))
-        model(halved, priors, forecast_t)
-
-    return mutant
 
 
 # ---------------------------------------------------------------------------------------------
@@ -515,25 +542,29 @@ def run_sbc(
 
     # -- simulate: truth and data from the generator's prior predictive
     sims = _simulator(sim_model, priors, n, forecast_t)(k_sim, without_observations(design))
-    batch = _with_y(design, sims)
+    batch = _simulated_batch(design, sims, n)
+    axes = _batched_axes(design)
     truth = {k: np.asarray(v) for k, v in _quantities(sims, forecast_t).items()}
     truth["pred_compute"] = np.asarray(sims["pred_compute"][:, 0])
-    truth["log_lik"] = np.asarray(
-        jax.jit(
-            jax.vmap(
-                lambda s, d: _total_log_lik(trend_model, jax.tree.map(lambda a: a[None], s), d, priors)[0],
-                in_axes=(0, _batched_axes(design)),
-            )
-        )({k: sims[k] for k in LATENT_SITES}, batch)
-    )
+    true_ll = jax.jit(
+        jax.vmap(
+            lambda s, d: {
+                k: v[0] for k, v in _log_liks(trend_model, jax.tree.map(lambda a: a[None], s), d, priors).items()
+            },
+            in_axes=(0, axes),
+        )
+    )(_latent(sims), batch)
+    truth |= {k: np.asarray(v) for k, v in true_ll.items()}
     finite = np.ones(n, dtype=bool)
-    for s in batch:
-        finite &= np.isfinite(np.asarray(s.y)).all(axis=1)
+    for series, attr in OBSERVATIONS.values():
+        y = np.asarray(getattr(getattr(batch, series), attr)).reshape(n, -1)
+        finite &= np.isfinite(y).all(axis=1)
     t_sim = time.perf_counter()
     say(f"simulated {n} data sets ({(~finite).sum()} non-finite, dropped)")
 
     # -- fit in padded chunks
     fit_chunk = _FITTERS[fitter](fit_model, priors, config, forecast_t, design)
+    time_varying = "noise_trend" in priors
     keys = jax.vmap(lambda i: jax.random.fold_in(k_fit, i))(jnp.arange(n))
     kept_idx = np.flatnonzero(finite)
     draws: dict[str, list] = {}
@@ -542,7 +573,7 @@ def run_sbc(
     for start in range(0, len(kept_idx), c):
         idx = kept_idx[start : start + c]
         padded = np.concatenate([idx, np.full(c - len(idx), idx[0])])
-        d_chunk = jax.tree.map(lambda a, rows=padded: a[rows] if a is not None and a.ndim == 2 else a, batch)
+        d_chunk = jax.tree.map(lambda a, ax, rows=padded: a if ax is None else a[rows], batch, axes)
         q, diag = fit_chunk(keys[padded], d_chunk)
         for name, v in q.items():
             draws.setdefault(name, []).append(np.asarray(v)[: len(idx)])
@@ -556,7 +587,7 @@ def run_sbc(
     year = f"{config.forecast_year:g}"
     rename = {"trend_compute": f"trend_compute_{year}", "pred_compute": f"pred_compute_{year}"}
     ranks, pits = {}, {}
-    for name in _quantities_order():
+    for name in _quantities_order(time_varying):
         col = rename.get(name, name)
         r, p = rank_statistics(truth[name][kept_idx], np.concatenate(draws[name]), rng=rng)
         ranks[col], pits[col] = r, p
@@ -574,8 +605,9 @@ def run_sbc(
     )
 
 
-def _quantities_order() -> list[str]:
-    names = [q for q in QUANTITIES if not q.startswith(("trend_compute_", "pred_compute_"))]
+def _quantities_order(time_varying_scale: bool) -> list[str]:
+    names = quantity_names(time_varying_scale=time_varying_scale)
+    names = [q for q in names if not q.startswith(("trend_compute_", "pred_compute_"))]
     return names + ["trend_compute", "pred_compute"]
 
 

@@ -32,10 +32,9 @@ def calibrate_run(
     -------
     (SBCResult, Path)
     """
-    from forecast.model import REQUIRED_PRIORS
-    from forecast.priors import load_priors
+    from forecast.model import load_trend_priors
 
-    priors = load_priors(priors_path, required=REQUIRED_PRIORS)
+    priors = load_trend_priors(priors_path)
     from forecast.calibrate import SBCConfig, plot_sbc_ecdf, run_sbc
 
     config = checked_settings(

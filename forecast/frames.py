@@ -12,6 +12,7 @@ This module must not import JAX (see :mod:`forecast.data`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,12 +29,15 @@ __all__ = [
     "FrontierRule",
     "Ledger",
     "TrendFrames",
+    "RELISTED",
     "assemble",
     "dedupe",
+    "drop_relisted",
     "empty_work_frame",
     "finish_frame",
     "keep_rows",
     "top_n_mask",
+    "version_stem",
     "vintage_of",
     "work_frame",
 ]
@@ -327,6 +331,67 @@ def dedupe(
                     )
             keep[df.index.get_loc(j)] = False
     return keep_rows(df, keep, ledger, series, "identical duplicate")
+
+
+#: Drop reason of :func:`drop_relisted`.
+RELISTED = "re-listed version of the same model (same name without version, date and value)"
+
+# A trailing parenthesised *version* qualifier: a month and year ("(Jun 2023)", "(October
+# 2024)"), a year or ISO date ("(2024)", "(2024-06)"), or a version tag ("(v2)", "(v1.5)").
+# Other parenthesised parts name a different model ("GPT-2 (355M)", "MEGNet (molecule model)").
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_VERSION = re.compile(rf"\s*\((?:{_MONTH}\s+\d{{4}}|\d{{4}}(?:-\d{{2}}){{0,2}}|v\d[\w.]*)\)\s*$", re.IGNORECASE)
+
+
+def version_stem(name: str) -> str:
+    """A model name without a trailing parenthesised version qualifier.
+
+    Examples
+    --------
+    >>> version_stem("GPT-4 (Jun 2023)"), version_stem("GPT-2 (355M)")
+    ('GPT-4', 'GPT-2 (355M)')
+    """
+    return _VERSION.sub("", name)
+
+
+def drop_relisted(
+    df: pd.DataFrame, value_col: str, ledger: Ledger, series: str, prefer: str | None = None
+) -> pd.DataFrame:
+    """Count a model listed again under another version qualifier once (the rule is stated here).
+
+    Epoch's tables list some models once per released version, e.g. ``GPT-4 (Mar 2023)`` and
+    ``GPT-4 (Jun 2023)``, both dated 2023-03-15 with the same compute estimate: one training run,
+    not two. Rows are the same model when their names are equal once a trailing version
+    qualifier is removed (:func:`version_stem`) *and* their date and value are equal; distinct
+    models with equal compute on another date, or with another base name, are kept. Of each such
+    group one row is kept: a row that also has ``prefer`` (e.g. the training cost, so that a
+    model keeps its compute-cost pair), else the first in the file. The others are counted as
+    :data:`RELISTED`.
+
+    Parameters
+    ----------
+    df
+        A work frame with ``name``, ``date`` and ``value_col``.
+    value_col
+        The value that must be equal.
+    ledger, series
+        Where the drops are counted.
+    prefer
+        Optional column; rows where it is not missing are kept first.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    if df.empty:
+        return df
+    stem = df["name"].map(version_stem)
+    rank = df[prefer].isna().to_numpy(dtype=np.int64) if prefer is not None else np.zeros(len(df), np.int64)
+    order = np.lexsort((np.arange(len(df)), rank))  # preferred rows first, then file order
+    key = pd.DataFrame({"stem": stem, "date": df["date"], "v": df[value_col]}).iloc[order]
+    keep = np.ones(len(df), dtype=bool)
+    keep[order[key.duplicated().to_numpy()]] = False
+    return keep_rows(df, keep, ledger, series, RELISTED)
 
 
 def finish_frame(df: pd.DataFrame, value_cols: Sequence[str], source: str | None) -> pd.DataFrame:

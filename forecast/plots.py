@@ -34,7 +34,18 @@ from matplotlib.ticker import MaxNLocator
 from forecast.reference import PUBLISHED_2030_BANDS_OOM, PUBLISHED_DOUBLING_MONTHS
 
 #: The quantities analysts read first.
-KEY_VARS = ["growth", "identity_gap", "growth_domain", "growth_hardware_source", "noise", "student_df"]
+KEY_VARS = [
+    "growth",
+    "identity_gap",
+    "growth_domain",
+    "eci_effect_oom",
+    "compute_meas_sd",
+    "growth_hardware_source",
+    "noise",
+    "noise_trend",
+    "compute_spending_corr",
+    "student_df",
+]
 
 #: Fixed colours so a scenario looks the same in every figure.
 SCENARIO_COLORS = {

@@ -136,6 +136,9 @@ class PriorSet:
     def __getitem__(self, name: str) -> PriorSpec:
         return self.specs[name]
 
+    def __contains__(self, name: object) -> bool:
+        return name in self.specs
+
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """Plain nested dict (for run metadata)."""
         return {name: spec.to_dict() for name, spec in self.specs.items()}
@@ -165,8 +168,8 @@ def load_priors(
     path: Path | None = None,
     required: dict[str, tuple[str, ...]] | None = None,
     *,
-    settings: type[BaseModel] | None = None,
     optional: dict[str, tuple[str, ...]] | None = None,
+    settings: type[BaseModel] | None = None,
 ) -> PriorSet:
     """Load and validate a prior file.
 
@@ -182,10 +185,11 @@ def load_priors(
     required
         Prior names the model needs, each with its required ``dims``. Missing names and unknown
         names (typos) are errors, with a did-you-mean hint.
+    optional
+        Prior names the model may take (a feature switched on by the prior's presence), each
+        with its required ``dims``; only checked together with ``required``.
     settings
         Pydantic model of the ``[settings]`` table, or None when the file has none.
-    optional
-        Prior names the model can use but does not need (an opt-in belief), with their ``dims``.
 
     Returns
     -------
@@ -200,13 +204,13 @@ def load_priors(
     raw = load_toml(path)
     settings_raw = raw.pop(SETTINGS_TABLE, None) if settings is not None else None
     specs: dict[str, PriorSpec] = {}
+    allowed = {**(required or {}), **(optional or {})}
     for name, table in raw.items():
-        allowed = {**(required or {}), **(optional or {})}
         if required is not None and name not in allowed:
             known = [*allowed, *([SETTINGS_TABLE] if settings else [])]
             raise ConfigError(
                 f"{path}: unknown prior '{name}'{did_you_mean(name, known)}",
-                f"use one of: {', '.join(required)}",
+                f"use one of: {', '.join(allowed)}",
             )
         if not isinstance(table, dict):
             raise ConfigError(
@@ -215,7 +219,7 @@ def load_priors(
             )
         specs[name] = validate_dict(Path(f"{path}: [{name}]"), table, PriorSpec)
     if required is not None:
-        for name, dims in {**required, **(optional or {})}.items():
+        for name, dims in allowed.items():
             if name not in specs:
                 if name in required:
                     raise ConfigError(f"{path}: missing prior '{name}'", f"add a [{name}] table")

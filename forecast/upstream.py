@@ -26,6 +26,7 @@ from forecast.frames import (
     TrendFrames,
     assemble,
     dedupe,
+    drop_relisted,
     empty_work_frame,
     finish_frame,
     keep_rows,
@@ -118,8 +119,10 @@ def read_frontier_models(
     Notes
     -----
     Drop reasons, checked in this order: no publication date, no training compute (compute
-    series) / no training cost (spending series), identical duplicate, before start_year,
-    not frontier under the rule. Under ``top_n``, a model with a cost but no compute cannot be
+    series) / no training cost (spending series), identical duplicate, re-listed version of
+    the same model (:func:`~forecast.frames.drop_relisted`: ``GPT-4 (Mar 2023)`` and ``GPT-4
+    (Jun 2023)``, same date and compute, count once; the listing with a training cost is kept),
+    before start_year, not frontier under the rule. Under ``top_n``, a model with a cost but no compute cannot be
     ranked and is dropped from spending as "no training compute (top_n ranks by it)".
     """
     ledger = ledger if ledger is not None else Ledger()
@@ -139,13 +142,14 @@ def read_frontier_models(
     cost = parse_numbers(tab, COL_COST, money=True, positive=True) if has_cost else None
     flag = parse_flags(tab, COL_FLAG) if rule.method == "epoch_flag" else 0.0
 
-    w = work_frame(names, dates, {"v": compute, "flag": flag}, tab.df["_line"])
+    other = cost if has_cost else np.nan
+    w = work_frame(names, dates, {"v": compute, "flag": flag, "other": other}, tab.df["_line"])
     compute_df, ranked = _frontier_series(w, "compute", COL_COMPUTE, "no training compute", path, rule, ledger)
     if not has_cost:
         ledger.drop("spending", f"file has no '{COL_COST}' column", len(tab.df))
         empty = empty_work_frame(["log10_value"])
         return compute_df, finish_frame(empty, ["log10_value"], SRC_MODELS)
-    w = work_frame(names, dates, {"v": cost, "flag": flag}, tab.df["_line"])
+    w = work_frame(names, dates, {"v": cost, "flag": flag, "other": compute}, tab.df["_line"])
     spending_df, _ = _frontier_series(
         w, "spending", COL_COST, "no training cost (2023 USD)", path, rule, ledger, ranked
     )
@@ -171,6 +175,8 @@ def _frontier_series(
     w = keep_rows(w, w["date"].notna(), ledger, series, "no publication date")
     w = keep_rows(w, w["v"].notna(), ledger, series, missing)
     w = dedupe(w, {"v": column}, path, ledger, series)
+    # keep the listing that also has the other value (compute or cost), so the pair survives
+    w = drop_relisted(w, "v", ledger, series, prefer="other")
     w["year"] = decimal_year(w["date"])
     if rule.method == "top_n" and ranked is None:
         w["flag"] = top_n_mask(w["year"].to_numpy(), w["v"].to_numpy(), rule.top_n, rule.window_years).astype(

@@ -12,10 +12,13 @@ OBSERVED_SERIES = ("compute", "spending", "hardware_release", "hardware_cloud", 
 TREND_SERIES = ("compute", "spending", "hardware_release", "hardware_cloud")
 #: Algorithmic-progress domains (performance as a function of effective compute), ``domain`` dim.
 DOMAINS = ("imagenet", "eci")
+#: Lineage classes of language-model (ECI) rows with their own effect in the algorithmic fit
+#: (the name rule is :func:`forecast.lineage.eci_effects`), in the order of the ``eci_effect`` dim.
+ECI_EFFECTS = ("reasoning", "distilled", "update")
 #: Hardware price series, in the order of the ``hardware_source`` dim.
 HARDWARE_SOURCES = ("release", "cloud")
 #: Growth components of the fitted trend, in the order of the ``component`` dim. compute =
 #: spending x FLOP/$ (x the identity gap); effective compute = compute x algorithmic efficiency.
 GROWTH_COMPONENTS = ("compute", "spending", "hardware", "algorithmic")
 
-__all__ = ["DOMAINS", "GROWTH_COMPONENTS", "HARDWARE_SOURCES", "OBSERVED_SERIES", "TREND_SERIES"]
+__all__ = ["DOMAINS", "ECI_EFFECTS", "GROWTH_COMPONENTS", "HARDWARE_SOURCES", "OBSERVED_SERIES", "TREND_SERIES"]

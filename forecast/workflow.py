@@ -76,7 +76,7 @@ def fit_run(
     runs_dir: Path,
     run_id: str | None = None,
     frontier_method: str = "epoch_flag",
-    target_accept: float = 0.98,
+    target_accept: float | None = None,
     chain_method: str = "auto",
     as_of: float | None = None,
     progress: Progress = None,
@@ -91,7 +91,8 @@ def fit_run(
     priors_path
         ``None`` for the packaged ``priors/trends.toml``.
     chains, draws, warmup, seed, target_accept, chain_method
-        Sampler settings; ``seed`` is the root of every PRNG key in the run.
+        Sampler settings (``target_accept=None``: :class:`~forecast.infer.SamplerConfig`'s
+        default); ``seed`` is the root of every PRNG key in the run.
     runs_dir, run_id
         Where to write; the id defaults to a fresh timestamped one.
     frontier_method
@@ -109,19 +110,18 @@ def fit_run(
     """
     from forecast.data import FrontierRule, load_data, truncate
     from forecast.infer import SamplerConfig
-    from forecast.model import REQUIRED_PRIORS
-    from forecast.priors import load_priors
+    from forecast.model import load_trend_priors
 
     say = progress_callback(progress)
     say("validating priors")
-    priors = load_priors(priors_path, required=REQUIRED_PRIORS)
+    priors = load_trend_priors(priors_path)
     config = checked_settings(
         SamplerConfig,
         "fit",
         chains=chains,
         draws=draws,
         warmup=warmup,
-        target_accept=target_accept,
+        **({} if target_accept is None else {"target_accept": target_accept}),
         chain_method=chain_method,
     )
     say("loading data")
@@ -364,12 +364,11 @@ def predict_run(run_dir: Path, *, dates: list[str], seed: int, series: tuple[str
         )
     check_fit_run(run_dir, allow_unconverged=True)
     from forecast.data import FrontierRule, load_data, truncate
-    from forecast.model import REQUIRED_PRIORS, model_data
-    from forecast.priors import load_priors
+    from forecast.model import load_trend_priors, model_data
 
     dt = load_posterior(run_dir)
     config = posterior_config(dt)
-    priors = load_priors(config["priors_path"], required=REQUIRED_PRIORS)
+    priors = load_trend_priors(config["priors_path"])
     data_meta = config["data"]
     data_path = None if data_meta.get("path") in (None, "packaged extract") else Path(data_meta["path"])
     rule = FrontierRule.from_dict(data_meta["frontier_rule"]) if data_meta.get("frontier_rule") else FrontierRule()

@@ -16,20 +16,19 @@ from forecast.backtest import (
     predict,
 )
 from forecast.infer import SamplerConfig
-from forecast.model import DIMS, LATENT_SITES, REQUIRED_PRIORS
-from forecast.priors import load_priors
+from forecast.model import DIMS, TREND_LATENT_SITES, load_trend_priors
 from tests.helpers import TRUTH, design
 
 
 @pytest.fixture(scope="module")
 def priors():
-    return load_priors(required=REQUIRED_PRIORS)
+    return load_trend_priors()
 
 
 def _point_posterior(draws=8):
-    """A posterior DataTree whose every draw is the known truth."""
+    """A posterior DataTree whose every draw is the known truth (the trend block, all prediction needs)."""
     data_vars = {}
-    for k in LATENT_SITES:
+    for k in TREND_LATENT_SITES:
         v = np.asarray(TRUTH[k], dtype=float)
         arr = np.broadcast_to(v, (1, draws, *v.shape)).copy()
         data_vars[k] = (["chain", "draw", *DIMS.get(k, [])], arr)
@@ -44,13 +43,21 @@ def test_predict_quantiles_are_the_exact_student_t_quantiles(priors):
     assert list(out.columns) == ["date", "year", "series", "unit", "mean", "q05", "q25", "q50", "q75", "q95"]
     assert len(out) == 2 * len(dates)
     g_c = TRUTH["growth_spending"] + TRUTH["growth_hardware"] + TRUTH["identity_gap"]
-    expect = {
-        "compute": (TRUTH["level_compute"], g_c, TRUTH["noise"][0]),
-        "spending": (TRUTH["level_spending"], TRUTH["growth_spending"], TRUTH["noise"][1]),
-    }
     years = decimal_year(dates)
-    for series, (level, g, noise) in expect.items():
+    # the residual scale at each date: noise * exp(noise_trend * (t - the series' mean t)), t = year - 2020
+    data = design()
+    expect = {
+        "compute": (TRUTH["level_compute"], g_c, 0, np.mean(np.concatenate([data.compute.t, data.pair.t]))),
+        "spending": (
+            TRUTH["level_spending"],
+            TRUTH["growth_spending"],
+            1,
+            np.mean(np.concatenate([data.spending.t, data.pair.t])),
+        ),
+    }
+    for series, (level, g, i, centre) in expect.items():
         rows = out[out["series"] == series]
+        noise = TRUTH["noise"][i] * np.exp(TRUTH["noise_trend"][i] * (years - 2020.0 - centre))
         for p in (0.05, 0.25, 0.5, 0.75, 0.95):
             ref = stats.t.ppf(p, TRUTH["student_df"], level + g * (years - 2020.0), noise)
             # bisection to 60 halvings of a bracket of width < 1e3: error < 1e-12

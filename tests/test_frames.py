@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from forecast.errors import ConfigError, DataError
-from forecast.frames import FrontierRule, Ledger, dedupe, top_n_mask, work_frame
+from forecast.frames import RELISTED, FrontierRule, Ledger, dedupe, drop_relisted, top_n_mask, version_stem, work_frame
 
 
 def test_frontier_rule_validation():
@@ -44,3 +44,27 @@ def test_dedupe_counts_identical_and_rejects_conflicting():
     w = work_frame(["a", "a"], dates[:2], {"v": [1.0, 2.0]}, [2, 7])
     with pytest.raises(DataError, match=r"f.csv: line 7, column 'V': duplicate of line 2"):
         dedupe(w, {"v": "V"}, Path("f.csv"), Ledger(), "compute")
+
+
+def test_version_stem_strips_only_version_qualifiers():
+    assert version_stem("GPT-4 (Jun 2023)") == "GPT-4"
+    assert version_stem("Claude 3.5 Sonnet (October 2024)") == "Claude 3.5 Sonnet"
+    assert version_stem("Model (2024-06)") == version_stem("Model (v1.5)") == "Model"
+    for name in ("GPT-2 (355M)", "PaLM (540B)", "MEGNet (molecule model)", "DeepSpeech2 (English)"):
+        assert version_stem(name) == name
+
+
+def test_drop_relisted_keeps_the_preferred_listing_and_counts_the_rest():
+    dates = pd.Series(pd.to_datetime(["2023-03-15", "2023-03-15", "2023-03-15", "2024-01-01"]))
+    names = ["M (Jun 2023)", "M (Mar 2023)", "N", "M (Jan 2024)"]
+    w = work_frame(names, dates, {"v": [25.0, 25.0, 25.0, 25.0], "cost": [np.nan, 7.5, 7.0, 8.0]}, [2, 3, 4, 5])
+    ledger = Ledger()
+    out = drop_relisted(w, "v", ledger, "compute", prefer="cost")
+    # N has another base name; M (Jan 2024) another date: both kept
+    assert list(out["name"]) == ["M (Mar 2023)", "N", "M (Jan 2024)"]
+    assert ledger.dropped == {"compute": {RELISTED: 1}}
+    # without a preference the first listing in the file is kept
+    assert list(drop_relisted(w, "v", Ledger(), "compute")["name"])[0] == "M (Jun 2023)"
+    # a different value is a different model
+    w.loc[0, "v"] = 24.0
+    assert len(drop_relisted(w, "v", Ledger(), "compute", prefer="cost")) == 4

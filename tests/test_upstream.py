@@ -20,6 +20,7 @@ from forecast.data import (
     read_training_costs,
 )
 from forecast.errors import DataError
+from forecast.frames import RELISTED
 
 # ---------------------------------------------------------------------------------------------
 # Real upstream data
@@ -172,6 +173,40 @@ def test_identical_duplicates_dropped_and_counted(fx):
     compute, _ = read_frontier_models(fx / "models_identical_duplicate.csv", ledger=ledger)
     assert ledger.dropped["compute"]["identical duplicate"] == 1
     assert list(compute["name"]) == ["Alpha", "Beta"]
+
+
+def test_relisted_versions_count_once(fx):
+    """Same model under two version qualifiers, same date and compute: one row, the one with a cost.
+
+    Kept: a model re-released on another date (Sigma v1/v2), other base names with equal compute
+    on the same date (Kappa, Lambda), and parenthesised parts that are not versions (Mu 355M/774M).
+    """
+    ledger = Ledger()
+    compute, spending = read_frontier_models(fx / "models_relisted.csv", ledger=ledger)
+    assert list(compute["name"]) == [
+        "Mu (355M)",
+        "Mu (774M)",
+        "Sigma (v1)",
+        "Sigma (v2)",
+        "Omega (Mar 2023)",
+        "Kappa",
+        "Lambda",
+    ]
+    assert ledger.dropped["compute"] == {RELISTED: 1}
+    # the re-listing has no cost, so spending drops it as such, and every cost row pairs with compute
+    assert ledger.dropped["spending"] == {"no training cost (2023 USD)": 1}
+    assert set(zip(spending["name"], spending["date"], strict=True)) <= set(
+        zip(compute["name"], compute["date"], strict=True)
+    )
+    assert len(compute) + sum(ledger.dropped["compute"].values()) == 8
+
+
+def test_upstream_gpt4_listed_once(upstream):
+    gpt4 = upstream.compute[upstream.compute["name"].str.startswith("GPT-4 (")]
+    assert list(gpt4["name"]) == ["GPT-4 (Mar 2023)"]
+    assert upstream.meta["dropped"]["compute"][RELISTED] == 1
+    paired = upstream.compute.merge(upstream.spending, on=["name", "date"])
+    assert len(paired) == len(upstream.spending)  # every cost row has its compute row
 
 
 def test_upstream_fixture_drops(fx):
