@@ -185,7 +185,8 @@ def month_step(carry, k, *, trend, draws: StructuralDraws, c: StructuralConstant
     """
     cost, comp = carry
     dt = 1.0 / 12.0
-    t_now, t_next = start_year + k * dt, start_year + (k + 1) * dt
+    kf = jnp.asarray(k).astype(cost.dtype)  # the time in the carry's dtype (float32 on a GPU)
+    t_now, t_next = start_year + kf * dt, start_year + (kf + 1.0) * dt
     cap_now, cap_next = (draws.log10_gdp_share_cap + log10_gdp(t, c) for t in (t_now, t_next))
     r_cost = capped_rate(cost, cap_now, trend.growth_spending, c.gdp_growth_oom, draws.cap_approach_oom)
     cost_free = advance(cost, r_cost, cap_now, cap_next, dt)
@@ -198,7 +199,7 @@ def month_step(carry, k, *, trend, draws: StructuralDraws, c: StructuralConstant
     r_comp = (cost_free - cost) / dt + flop_per_usd
     r_phys = capped_rate(comp, lim_now, r_comp, (lim_next - lim_now) / dt, c.physical_approach_oom)
     comp_next = advance(comp, r_phys, lim_now, lim_next, dt)
-    return cost_free - (comp + r_comp * dt - comp_next), comp_next
+    return (cost_free - (comp + r_comp * dt - comp_next)).astype(cost.dtype), comp_next.astype(comp.dtype)
 
 
 @functools.partial(jax.jit, static_argnames="n_years")
@@ -234,7 +235,7 @@ def largest_run(trend, draws: StructuralDraws, c: StructuralConstants, start_yea
         return carry, carry
 
     _, (cost, comp) = jax.lax.scan(year, (cost0, comp0), jnp.arange(n_years))
-    years = start_year + jnp.arange(n_years + 1, dtype=cost0.dtype)[:, None]
+    years = start_year + (12.0 * jnp.arange(n_years + 1, dtype=cost0.dtype)[:, None]) * (1.0 / 12.0)  # as the steps
     return LargestRun(
         jnp.concatenate([cost0[None], cost], axis=0),
         jnp.concatenate([comp0[None], comp], axis=0),

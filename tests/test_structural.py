@@ -154,6 +154,20 @@ def test_physical_limit_reproduces_epochs_median_when_the_trend_is_faster(priors
     assert bool(jnp.all(run.log10_cost <= run.log10_cost_cap + 1e-9))
 
 
+def test_caps_hold_exactly_in_float32(priors):
+    """On a GPU the kernel runs in float32: the caps must still never be exceeded."""
+    c = constants(priors.settings)
+    f32 = lambda x: jnp.asarray(x, jnp.float32)
+    draws = jax.tree.map(f32, sample_structural(priors, jax.random.key(5), N))
+    trend = _trend(N, 1.2, 0.9)
+    trend = trend._replace(**{f: f32(getattr(trend, f)) for f in trend._fields if f != "ref_year"})
+    run = largest_run(trend, draws, c, START, 10)
+    assert all(x.dtype == jnp.float32 for x in run)
+    below = run.log10_cost[0] <= run.log10_cost_cap[0]
+    assert bool(jnp.all(run.log10_cost[:, below] <= run.log10_cost_cap[:, below]))
+    assert bool(jnp.all(run.log10_compute <= run.log10_compute_limit))
+
+
 def test_slow_trend_is_untouched_by_the_limit(priors):
     c = constants(priors.settings)
     draws = sample_structural(priors, jax.random.key(2), N)._replace(
