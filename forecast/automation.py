@@ -366,8 +366,9 @@ class AutomationFit(NamedTuple):
     verdict: object
 
 
-#: Posterior variables the automation convergence gate checks.
-GATED_VARS = (
+#: The model's scalar and vector latent sites that carry a meaning of their own (the SBC and the
+#: gate both read them).
+LATENT_SITES = (
     "requirement_full_oom",
     "flop_gap_oom",
     "between_group_share",
@@ -380,10 +381,9 @@ GATED_VARS = (
     "use_noise_oom",
     "use_detection",
     "label_concentration",
-    "group_offset_oom",
-    "width_oom",
-    "cognitive_requirement_oom",
 )
+#: Posterior variables the automation convergence gate checks.
+GATED_VARS = (*LATENT_SITES, "group_offset_oom", "width_oom", "cognitive_requirement_oom")
 
 
 def growth_label_to_use(trend, settings: AutomationSettings) -> tuple[float, float]:
@@ -546,6 +546,7 @@ def check_groups(posterior: AutomationPosterior, path: Path | str = "automation"
 __all__ = [
     "COGNITIVE_QUANTILES",
     "GATED_VARS",
+    "LATENT_SITES",
     "INSTRUMENTS",
     "REQUIRED_PRIORS",
     "AutomationFit",

@@ -21,7 +21,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from forecast.automation import INSTRUMENTS, AutomationFit, CellData, automation_model, cell_data
+from forecast.automation import INSTRUMENTS, LATENT_SITES, AutomationFit, CellData, automation_model, cell_data
 from forecast.priors import PriorSet
 from forecast.ranks import rank_statistics, test_table
 
@@ -40,22 +40,7 @@ SBC_QUANTITIES = (
     "group_offset_last",
     "log_lik",
 )
-_LATENT = (
-    "requirement_full_oom",
-    "flop_gap_oom",
-    "between_group_share",
-    "robotics_lag_oom",
-    "exposure_lead_oom",
-    "exposure_noise_oom",
-    "level_step_oom",
-    "level_noise_oom",
-    "use_lead_oom",
-    "use_noise_oom",
-    "use_detection",
-    "label_concentration",
-    "group_z",
-    "growth_label_to_use",
-)
+_LATENT = (*LATENT_SITES, "group_z", "growth_label_to_use")
 
 
 def _without_outcomes(cells: CellData) -> CellData:
