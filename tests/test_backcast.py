@@ -59,6 +59,15 @@ def test_ten_year_tfp_and_decomposition_tables(checks):
     assert "2025-2043" in checks.decomposition.attrs["window"]
 
 
+def test_adoption_sensitivity(checks):
+    sens = checks.adoption_sensitivity.set_index(["parameter", "tercile"])
+    assert len(sens) == 6 and "2025-2035" in checks.adoption_sensitivity.attrs["window"]
+    # a higher adoption ceiling means more tasks done by AI in 2035 (the midpoint is not monotone:
+    # the survey years fix the early slope, so a later midpoint comes with a higher ceiling)
+    realised = sens["realised_total"]
+    assert realised[("adoption_ceiling", "high")] > realised[("adoption_ceiling", "low")]
+
+
 def test_same_key_same_tables_and_a_mutant_is_caught(inputs, checks):
     trend, automation, macro = inputs
     again = labour_checks(trend, automation, macro, "NL", key=jax.random.key(1), n=2000)

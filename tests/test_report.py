@@ -212,9 +212,14 @@ def test_labour_section(inputs, tmp_path):
     )  # fmt: skip
     dec = pd.DataFrame([dict(channel="displacement", published=-0.12, q05=-0.7, median=-0.44, q95=-0.2)])
     dec.attrs["window"] = "2025-2043 (NL, fitted trend)"
+    sens = pd.DataFrame(
+        [dict(parameter="adoption_ceiling", tercile="low", parameter_low=0.4, parameter_high=0.6, realised_total=0.2,
+              wage_bill=-0.01, tfp=0.1)]
+    )  # fmt: skip
+    sens.attrs["window"] = "2025-2035 (NL, fitted trend)"
     path = build_report(
         tmp_path, posterior=dt, simulations={}, seeds=None, manifest=MANIFEST, diagnostic_pngs=[],
-        labour_checks=LabourChecks(backcast, ten, dec),
+        labour_checks=LabourChecks(backcast, ten, dec, sens),
     )  # fmt: skip
     doc = path.read_text(encoding="utf-8")
     for text in (
