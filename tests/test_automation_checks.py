@@ -1,10 +1,10 @@
 """Checks of the automation model: label and observed-use predictive checks, and SBC with a mutant.
 
-SBC: 20 simulations (the mutant: 40) on a reduced design (every fourth occupation group, task counts scaled by 0.1;
-the model is the same for any design) and L = 100 ranks; each quantity is tested with chi-square
+SBC: 20 simulations (the mutant: 40) on a reduced design (every fourth occupation group, task
+counts scaled by 0.1; the model is the same for any design) and L = 100 ranks; each quantity is tested with chi-square
 and KS at a family level alpha = 0.01 (Bonferroni over quantities and tests). The mutant, whose
 simulator gives every group the same requirement while the model estimates the spread, must be
-rejected with the same 40 (measured: between-group share chi-square p ~1e-5 and log-likelihood
+rejected with 40 (measured: between-group share chi-square p ~1e-5 and log-likelihood
 p ~1e-31 at 50; 20 simulations were not enough to reject it reliably).
 """
 
