@@ -68,6 +68,7 @@ def simulate_numpy(
     cells = np.asarray(automation.cell_weight)
     cognitive = np.where(np.asarray(automation.cell_cognitive), cells, 0.0)
     cognitive = cognitive / cognitive.sum()
+    research = np.asarray(automation.research_weight())
     n_groups = len(automation.groups)
     member = np.zeros((len(cells), n_groups))
     member[np.arange(len(cells)), np.asarray(automation.cell_group)] = cells
@@ -93,10 +94,10 @@ def simulate_numpy(
 
     def shares(eff):
         s = ceiling * ndtr((eff[:, None] - thr) / width)
-        return s, s @ cells, s @ cognitive
+        return s, s @ cells, s @ cognitive, s @ research
 
     def record(y, eff):
-        s, total, cognitive_share = shares(eff)
+        s, total, cognitive_share, _ = shares(eff)
         factor[:, y] = eff - eff0
         eff_abs[:, y] = eff
         tot[:, y] = total
@@ -107,7 +108,7 @@ def simulate_numpy(
     dt = 1.0 / STEPS_PER_YEAR
     for k in range(n_years * STEPS_PER_YEAR + 1):
         t = t0 + k / STEPS_PER_YEAR
-        _, total, cognitive_share = shares(compute + algorithmic)
+        _, total, cognitive_share, research_share = shares(compute + algorithmic)
         for j, c in enumerate(SHARE_THRESHOLDS):
             first[:, j] = np.where((cognitive_share >= c) & np.isinf(first[:, j]), np.floor(t + 1e-9), first[:, j])
         if k == n_years * STEPS_PER_YEAR:
@@ -119,7 +120,7 @@ def simulate_numpy(
             r_s = np.minimum(gs, sc.gdp_growth_oom + (gs - sc.gdp_growth_oom) * room)
             room_h = np.clip((sc.hardware_max_gain_oom - (hardware - hw_at_start)) / sc.hardware_taper_oom, 0.0, 1.0)
             r_h = g_h * sc.hardware_multiplier * room_h
-            r_a = g_a * sc.algorithmic_multiplier + sc.feedback_oom_per_year * total
+            r_a = g_a * sc.algorithmic_multiplier + sc.feedback_oom_per_year * research_share
         else:
             r_s, r_h, r_a = g_s, g_h, g_a
         compute = compute + (r_s + r_h + gap) * dt

@@ -127,6 +127,11 @@ class AutomationParams(NamedTuple):
     ceiling: object
 
 
+#: SOC major groups whose cognitive tasks stand for AI research (15: computer and mathematical
+#: occupations, where software developers, data scientists and computer research scientists are).
+RESEARCH_GROUPS: tuple[str, ...] = ("15",)
+
+
 class AutomationPosterior(NamedTuple):
     """Posterior draws of the requirement distributions plus the cell and group layout.
 
@@ -175,6 +180,20 @@ class AutomationPosterior(NamedTuple):
     def cognitive_weight(self) -> np.ndarray:
         """``(n_cells,)`` weights of the cognitive cells in all cognitive tasks (zero for physical)."""
         w = np.where(self.cell_cognitive, self.cell_weight, 0.0)
+        return w / w.sum()
+
+    def research_weight(self) -> np.ndarray:
+        """``(n_cells,)`` weights of the AI-research tasks: cognitive cells of :data:`RESEARCH_GROUPS`.
+
+        Raises
+        ------
+        ValueError
+            When none of :data:`RESEARCH_GROUPS` is among the groups.
+        """
+        research = np.isin(np.asarray(self.groups, dtype=str)[self.cell_group], RESEARCH_GROUPS)
+        w = np.where(self.cell_cognitive & research, self.cell_weight, 0.0)
+        if not w.sum() > 0:
+            raise ValueError(f"no cognitive cell of the AI-research groups {RESEARCH_GROUPS} among {self.groups}")
         return w / w.sum()
 
 
@@ -548,6 +567,7 @@ __all__ = [
     "GATED_VARS",
     "LATENT_SITES",
     "INSTRUMENTS",
+    "RESEARCH_GROUPS",
     "REQUIRED_PRIORS",
     "AutomationFit",
     "AutomationParams",

@@ -124,9 +124,10 @@ def print_simulation(result, name: str) -> None:
     """Yearly effective-compute factor and automatable share of one scenario, with 2030 probabilities."""
     q = result["log10_factor"].sel(series="effective")
     share = result["share_cognitive"]
+    label = result.attrs.get("scenario_label")
     table = Table(
-        title=f"Scenario {name}: effective compute (log10 factor vs {int(q['year'][0])}) and cognitive tasks "
-        "technically automatable"
+        title=f"Scenario {name}{f' ({label})' if label else ''}: effective compute (log10 factor vs "
+        f"{int(q['year'][0])}) and cognitive tasks technically automatable"
     )
     for col in ("year", "factor q05", "median", "q95", "cogn. q05", "median", "q95"):
         table.add_column(col, justify="right")

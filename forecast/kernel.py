@@ -24,6 +24,15 @@ import jax.numpy as jnp
 from forecast.automation import AutomationParams
 from forecast.posterior import ALGORITHMIC_ANCHOR_YEAR, TrendDraws
 from forecast.scenarios import ScenarioParams
+from forecast.structural import (
+    StructuralConstants,
+    StructuralDraws,
+    advance,
+    algorithmic_rate,
+    capped_rate,
+    limit_path,
+    log10_gdp,
+)
 
 STEPS_PER_YEAR = 12
 #: Yearly log10 series, in histogram order: factors vs the base year, then absolute effective FLOP.
@@ -45,6 +54,8 @@ CDF_ABS_ERROR = 5.0e-7
 #: ``fold_in(path_key, MACRO_STREAM)`` picks a path's macro draw; the trend and automation picks
 #: use ``split(path_key)``, so switching the macro layer on leaves them unchanged.
 MACRO_STREAM = 1
+#: ``fold_in(path_key, STRUCTURAL_STREAM)`` picks a path's structural draw from the scenario's pool.
+STRUCTURAL_STREAM = 2
 #: "Not crossed yet" in :attr:`PathState.first_cross_step`.
 NEVER = jnp.iinfo(jnp.int32).max
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
@@ -70,6 +81,9 @@ class PathParams(NamedTuple):
     hardware_at_start: jax.Array  # FLOP/$ OOM gained between the base year and the scenario start
     anchor: jax.Array  # the path's trend effective compute at the automation labels' date
     automation: AutomationParams
+    structural: StructuralDraws  # the path's draw of the structural priors ("off" draws: no limits)
+    limit_start: jax.Array  # log10 FLOP of the largest run at the scenario start (where the limit path starts)
+    research_start: jax.Array  # automated share of AI-research tasks at the scenario start (set by with_research_start)
 
 
 class CellLayout(NamedTuple):
@@ -85,12 +99,16 @@ class CellLayout(NamedTuple):
         ``(C, G)`` weights turning cell shares into group shares.
     anchor_year
         Date of the labels: requirements are OOM beyond the trend's effective compute then.
+    research_weight
+        ``(C,)`` share of all AI-research tasks (cognitive cells of
+        :data:`forecast.automation.RESEARCH_GROUPS`; zero elsewhere): the feedback on algorithms.
     """
 
     weight: jax.Array
     cognitive_weight: jax.Array
     membership: jax.Array
     anchor_year: jax.Array
+    research_weight: jax.Array
 
 
 class Curves(NamedTuple):
@@ -107,6 +125,8 @@ class Curves(NamedTuple):
     cognitive_half: jax.Array  # half_ceiling * share of cognitive tasks
     base_total: jax.Array  # (n,)
     base_cognitive: jax.Array  # (n,)
+    research_half: jax.Array  # half_ceiling * share of AI-research tasks
+    base_research: jax.Array  # (n,)
 
 
 class Snapshot(NamedTuple):
@@ -116,6 +136,20 @@ class Snapshot(NamedTuple):
     series: jax.Array
     shares: jax.Array
     factor: jax.Array
+
+
+def pick_structural(root, path_idx, pool: StructuralDraws) -> StructuralDraws:
+    """Each path's draw from the scenario's structural pool: ``fold_in(fold_in(root, p), STRUCTURAL_STREAM)``.
+
+    A third stream of the path key, so the trend, automation and macro picks are unchanged.
+    """
+    n_pool = pool.offset_oom.shape[0]
+
+    def pick(i):
+        return jax.random.randint(jax.random.fold_in(jax.random.fold_in(root, i), STRUCTURAL_STREAM), (), 0, n_pool)
+
+    idx = jax.vmap(pick)(path_idx)
+    return jax.tree.map(lambda a: a[idx], pool)
 
 
 def pick_draws(root, path_idx, n_trend: int, n_auto: int):
@@ -141,9 +175,16 @@ def trend_effective(trend: TrendDraws, ref_year, year):
 
 
 def path_params(
-    trend: TrendDraws, auto: AutomationParams, scenario: ScenarioParams, t0: float, ref_year, anchor_year
+    trend: TrendDraws,
+    auto: AutomationParams,
+    scenario: ScenarioParams,
+    t0: float,
+    ref_year,
+    anchor_year,
+    structural: StructuralDraws,
 ) -> PathParams:
-    """:class:`PathParams` from already-picked (per-path) trend and automation draws."""
+    """:class:`PathParams` from already-picked (per-path) trend, automation and structural draws."""
+    start = jnp.maximum(scenario.start_year, t0)
     return PathParams(
         trend.growth_spending,
         trend.growth_hardware,
@@ -152,7 +193,22 @@ def path_params(
         trend.growth_hardware * jnp.maximum(scenario.start_year - t0, 0.0),
         trend_effective(trend, ref_year, anchor_year),
         auto,
+        structural,
+        trend.log10_compute_ref + trend.growth_compute * (start - ref_year) + structural.offset_oom,
+        jnp.zeros_like(trend.growth_compute),
     )
+
+
+def with_research_start(params: PathParams, curves: Curves, trend: TrendDraws, scenario: ScenarioParams, t0, ref_year):
+    """``params`` with ``research_start``: the AI-research share on the fitted trend where the scenario starts.
+
+    The fitted algorithmic rate already contains whatever research automation there was while the
+    data were collected, so the feedback acts on the increase of the share after the start only.
+    """
+    x = trend_effective(trend, ref_year, jnp.maximum(scenario.start_year, t0))
+    z = curves.slope * (x[None, :] - curves.threshold)
+    erf = jax.lax.erf(z.astype(jnp.float32)).astype(x.dtype)
+    return params._replace(research_start=research_share(erf, curves))
 
 
 def automation_curves(params: PathParams, layout: CellLayout) -> Curves:
@@ -162,8 +218,17 @@ def automation_curves(params: PathParams, layout: CellLayout) -> Curves:
     total = half * layout.weight[:, None]
     cognitive = half * layout.cognitive_weight[:, None]
     threshold = params.anchor[None, :] + auto.offset_oom.T
+    research = half * layout.research_weight[:, None]
     return Curves(
-        (_INV_SQRT2 / auto.width_oom).T, threshold, half, total, cognitive, group_sum(total), group_sum(cognitive)
+        (_INV_SQRT2 / auto.width_oom).T,
+        threshold,
+        half,
+        total,
+        cognitive,
+        group_sum(total),
+        group_sum(cognitive),
+        research,
+        group_sum(research),
     )
 
 
@@ -220,6 +285,11 @@ def shares(state: PathState, curves: Curves):
     )
 
 
+def research_share(erf: jax.Array, curves: Curves):
+    """Share of AI-research tasks automatable, ``(n,)``, from the erf terms of :func:`shares`."""
+    return curves.base_research + group_sum(curves.research_half * erf)
+
+
 def mark_crossings(state: PathState, total, k) -> PathState:
     """Record step ``k`` as the first crossing of every share threshold ``total`` has reached."""
     thresholds = jnp.asarray(SHARE_THRESHOLDS, total.dtype)
@@ -227,12 +297,16 @@ def mark_crossings(state: PathState, total, k) -> PathState:
     return state._replace(first_cross_step=jnp.where(hit, k, state.first_cross_step))
 
 
-def step_rates(state: PathState, t, p: PathParams, sc: ScenarioParams, share_total):
+def step_rates(state: PathState, t, p: PathParams, sc: ScenarioParams, research):
     """Growth rates (OOM/yr) of spending, hardware and algorithms at time ``t`` for each path.
 
-    Before ``sc.start_year`` the fitted rates apply unchanged; afterwards the scenario schedule:
-    spending slows linearly to GDP growth over the last ``taper`` OOM below its cap, hardware
-    stops after ``max_gain`` OOM, algorithms get feedback from the automated share.
+    Before ``sc.start_year`` the fitted rates apply unchanged; afterwards the scenario schedule
+    (reference scenarios: spending slows linearly to GDP growth over the last ``taper`` OOM below
+    its cap, hardware stops after ``max_gain`` OOM, algorithms get ``feedback`` x the automated
+    share of AI-research tasks ``research``) and the path's structural draw (the algorithmic rate
+    changes by ``exp(slowdown * years / 10)`` and is multiplied by ``(1 + research_feedback *
+    research) / (1 + research_feedback * research_start)``: the fitted rate already holds the
+    research automation of the data years). The structural caps act on the levels in :func:`step`.
     """
     active = t >= sc.start_year
     g_s = p.growth_spending * sc.spending_multiplier
@@ -242,28 +316,62 @@ def step_rates(state: PathState, t, p: PathParams, sc: ScenarioParams, share_tot
     gained = state.hardware_oom - p.hardware_at_start
     head_h = jnp.clip((sc.hardware_max_gain_oom - gained) / sc.hardware_taper_oom, 0.0, 1.0)
     r_h = jnp.where(active, p.growth_hardware * sc.hardware_multiplier * head_h, p.growth_hardware)
+    sd = p.structural
+    fitted = algorithmic_rate(p.growth_algorithmic, sd.algorithmic_slowdown, t, sc.start_year)
     r_a = jnp.where(
         active,
-        p.growth_algorithmic * sc.algorithmic_multiplier + sc.feedback_oom_per_year * share_total,
+        fitted
+        * sc.algorithmic_multiplier
+        * (1.0 + sd.research_feedback * research)
+        / (1.0 + sd.research_feedback * p.research_start)
+        + sc.feedback_oom_per_year * research,
         p.growth_algorithmic,
     )
     return r_s, r_h, r_a
+
+
+def structural_constants(sc: ScenarioParams) -> StructuralConstants:
+    """The structural settings a scenario carries, as :func:`forecast.structural.log10_gdp` reads them."""
+    return StructuralConstants(sc.log10_gdp_base, sc.structural_gdp_growth_oom, sc.limit_year, sc.physical_approach_oom)
 
 
 def step(state: PathState, k, *, t0: float, params: PathParams, scenario: ScenarioParams, curves: Curves) -> PathState:
     """Advance every path by one month: step ``k`` (an int32 month count since ``t0``) to ``k + 1``.
 
     The crossing table is updated with the share at the start of the month, then the levels move
-    by one month of their scenario rates (compute = spending + hardware + identity gap).
+    by one month of their scenario rates (compute = spending + hardware + identity gap). From the
+    scenario start the **largest run** (the regression line + the path's ``offset_oom``) is held
+    under its GDP-share cap (spending growth slows to GDP growth over the approach width) and
+    under the physical limit path (a run held by the limit costs what its compute costs), as in
+    :func:`forecast.structural.month_step`; both caps are never crossed (:func:`~forecast.structural.advance`).
     """
     dt = 1.0 / STEPS_PER_YEAR
     t = t0 + k.astype(state.log10_compute.dtype) / STEPS_PER_YEAR
-    total, cognitive, _ = shares(state, curves)
+    total, cognitive, erf = shares(state, curves)
     state = mark_crossings(state, cognitive, k)
-    r_s, r_h, r_a = step_rates(state, t, params, scenario, total)
+    r_s, r_h, r_a = step_rates(state, t, params, scenario, research_share(erf, curves))
+    sd, c = params.structural, structural_constants(scenario)
+    active = t >= scenario.start_year
+    t_next = t + dt
+    cost = state.log10_spending + sd.offset_oom
+    cap_now, cap_next = sd.log10_gdp_share_cap + log10_gdp(t, c), sd.log10_gdp_share_cap + log10_gdp(t_next, c)
+    r_cost = jnp.where(active, capped_rate(cost, cap_now, r_s, c.gdp_growth_oom, sd.cap_approach_oom), r_s)
+    cost_next = jnp.where(active, advance(cost, r_cost, cap_now, cap_next, dt), cost + r_s * dt)
+    comp = state.log10_compute + sd.offset_oom
+    r_comp = (cost_next - cost) / dt + r_h + params.identity_gap
+
+    def lim(at):
+        return limit_path(
+            at, scenario.start_year, params.limit_start, sd.log10_limit_2030, sd.limit_growth, c.limit_year
+        )
+
+    lim_now, lim_next = lim(t), lim(t_next)
+    r_phys = capped_rate(comp, lim_now, r_comp, (lim_next - lim_now) / dt, c.physical_approach_oom)
+    comp_next = jnp.where(active, advance(comp, r_phys, lim_now, lim_next, dt), comp + r_comp * dt)
+    held = comp + r_comp * dt - comp_next  # compute the limit held back: that spending does not happen
     return PathState(
-        log10_compute=state.log10_compute + (r_s + r_h + params.identity_gap) * dt,
-        log10_spending=state.log10_spending + r_s * dt,
+        log10_compute=comp_next - sd.offset_oom,
+        log10_spending=cost_next - held - sd.offset_oom,
         hardware_oom=state.hardware_oom + r_h * dt,
         algorithmic_oom=state.algorithmic_oom + r_a * dt,
         first_cross_step=state.first_cross_step,
@@ -524,11 +632,12 @@ __all__ = [
     "LOG_N_BINS",
     "MACRO_STREAM",
     "PATH_SERIES",
-    "SHARE_SERIES",
     "SHARE_BIN_WIDTH",
     "SHARE_N_BINS",
+    "SHARE_SERIES",
     "SHARE_THRESHOLDS",
     "STEPS_PER_YEAR",
+    "STRUCTURAL_STREAM",
     "CellLayout",
     "Curves",
     "MacroKernelInputs",
@@ -552,10 +661,14 @@ __all__ = [
     "path_params",
     "pick_draws",
     "pick_macro",
+    "pick_structural",
+    "research_share",
+    "shares",
     "snapshot",
     "step",
-    "shares",
     "step_rates",
+    "structural_constants",
     "total_share",
     "trend_effective",
+    "with_research_start",
 ]

@@ -32,6 +32,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from forecast.reference import PUBLISHED_2030_BANDS_OOM, PUBLISHED_DOUBLING_MONTHS
+from forecast.scenarios import display_name
 
 #: The quantities analysts read first.
 KEY_VARS = [
@@ -126,7 +127,7 @@ def _scenario_panels(
         ax = axes.flat[i]
         ds = _root(simulations[name])
         panel(ax, ds, np.asarray(ds["year"].values, dtype="float64"), scenario_color(name, i))
-        ax.set_title(name)
+        ax.set_title(display_name(name, getattr(simulations[name], "attrs", {})), fontsize=9)
         ax.set_xlabel("year")
         _year_axis(ax)
         if i % ncols == 0:
@@ -403,13 +404,14 @@ def crossing_year_plot(
             years = np.asarray(ds["year"].values, dtype="float64")
             cdf = np.asarray(ds["prob_crossed_by"].sel(share_threshold=thr).values, dtype="float64")
             never = 1.0 - cdf[-1]
+            shown = display_name(name, getattr(simulations[name], "attrs", {}))
             ax.step(
                 years,
                 cdf,
                 where="post",
                 color=scenario_color(name, i),
                 lw=1.6,
-                label=f"{name} (not by {int(years[-1])}: {never:.0%})",
+                label=f"{shown} (not by {int(years[-1])}: {never:.0%})",
             )
         ax.set_title(f"cognitive share ≥ {'100 (99)' if thr > 0.9 else f'{thr:.0%}'.rstrip('%')}%")
         ax.set_xlabel("year")

@@ -84,7 +84,12 @@ def probability_rows(simulations: Mapping[str, Any]) -> pd.DataFrame:
     for name, res in simulations.items():
         ds = res.to_dataset() if hasattr(res, "to_dataset") else res
         year = int(res.attrs.get("prob_year", 2030))
-        row: dict[str, Any] = {"scenario": name, "year": year, "base_year": int(res.attrs.get("base_year", 0))}
+        row: dict[str, Any] = {
+            "scenario": name,
+            "kind": res.attrs.get("scenario_label", ""),
+            "year": year,
+            "base_year": int(res.attrs.get("base_year", 0)),
+        }
         years = [int(y) for y in ds["year"].values]
         if year in years:
             f = ds["log10_factor"].sel(series="effective", year=year)
@@ -124,6 +129,7 @@ def crossing_rows(simulations: Mapping[str, Any]) -> pd.DataFrame:
             rows.append(
                 {
                     "scenario": name,
+                    "kind": res.attrs.get("scenario_label", ""),
                     "threshold": float(thr),
                     "q05": float(q.sel(quantile=0.05)),
                     "median": float(q.sel(quantile=0.5)),

@@ -1,9 +1,17 @@
 """Growth scenarios: the schema of ``priors/scenarios.toml``, its loader and its numeric form.
 
-A scenario changes the fitted growth rates from its ``start_year`` on (spending multiplier and a
-cap on the share of world GDP one run may cost, hardware multiplier and a ceiling on FLOP/$
-gained, algorithmic multiplier and automation feedback). Before ``start_year`` every path follows
-its posterior draw exactly. The file is validated on load (unknown keys are errors with a
+Three kinds (:data:`KINDS`, each labelled in every output by :func:`scenario_label`):
+
+* ``trend``: the fitted exponentials extrapolated, no limits (a reference line);
+* ``forecast``: the structural model of :mod:`forecast.structural` (GDP-share cap and physical
+  limit on the largest run, algorithmic slowdown, feedback from automated AI research), each
+  path with its own draw of the structural priors, optionally **conditioned** (``conditions``:
+  bounds on those priors; rejection sampling, so the scenario is the prior given the condition);
+* ``reference``: schedules imposed on the fitted rates (multipliers, caps, feedback) to reproduce
+  published figures; imposed, not forecast.
+
+Every scenario changes the fitted rates from its ``start_year`` on (default: where the data end);
+before it every path follows its posterior draw exactly. The file is validated on load (unknown keys are errors with a
 did-you-mean hint); :class:`ScenarioParams` is the float-only form the kernel traces, so
 changing a scenario never recompiles it.
 """
@@ -12,7 +20,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, NamedTuple
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import Field, field_validator, model_validator
 
@@ -60,14 +68,84 @@ class AlgorithmicSchedule(StrictModel):
     feedback_oom_per_year: Annotated[float, Field(ge=0.0, le=10.0)] = 0.0
 
 
+#: Scenario kinds and how every output labels them.
+KINDS: dict[str, str] = {
+    "trend": "fitted trend extrapolated, no limits (reference line)",
+    "forecast": "structural forecast",
+    "reference": "reference scenario: imposed, not forecast",
+}
+
+
+#: Short tags for legends and table cells.
+SHORT_TAGS: dict[str, str] = {"trend": "trend, no limits", "forecast": "forecast", "reference": "imposed, not forecast"}
+
+
+def display_name(name: str, attrs) -> str:
+    """``name (tag)`` from a simulation's attrs (``scenario_kind``), e.g. ``central (imposed, not forecast)``."""
+    kind = dict(attrs or {}).get("scenario_kind")
+    return f"{name} ({SHORT_TAGS[kind]})" if kind in SHORT_TAGS else name
+
+
+def scenario_label(kind: str, conditions=None) -> str:
+    """The label every table, plot and report line carries for a scenario of ``kind``."""
+    label = KINDS.get(kind, kind)
+    if kind == "forecast" and conditions:
+
+        def bound(name, lo, hi):
+            parts = [f"{lo:g} <=" if lo is not None else "", name, f"<= {hi:g}" if hi is not None else ""]
+            return " ".join(p for p in parts if p)
+
+        label += " given " + ", ".join(bound(n, lo, hi) for n, (lo, hi) in conditions.items())
+    return label
+
+
+class Bounds(StrictModel):
+    """Bounds of one structural prior in a scenario's condition (on the prior's own scale)."""
+
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Bounds:
+        if self.min is None and self.max is None:
+            raise ValueError("give min, max or both")
+        if self.min is not None and self.max is not None and not self.min < self.max:
+            raise ValueError(f"need min < max (got {self.min}, {self.max})")
+        return self
+
+
 class Scenario(StrictModel):
     """One growth schedule applied to the posterior draws from ``start_year`` on."""
 
+    kind: Literal["trend", "forecast", "reference"]
     rationale: Annotated[str, Field(min_length=20)]
     start_year: Annotated[float, Field(ge=2000.0, le=2100.0)] | None = None
     spending: SpendingSchedule = SpendingSchedule()
     hardware: HardwareSchedule = HardwareSchedule()
     algorithmic: AlgorithmicSchedule = AlgorithmicSchedule()
+    conditions: dict[str, Bounds] = {}
+
+    @model_validator(mode="after")
+    def _kind_fits(self) -> Scenario:
+        schedules = (
+            self.spending != SpendingSchedule()
+            or self.hardware != HardwareSchedule()
+            or self.algorithmic != AlgorithmicSchedule()
+        )
+        if self.kind != "reference" and schedules:
+            raise ValueError(
+                f"a '{self.kind}' scenario must not set schedules (only 'reference' scenarios impose them)"
+            )
+        if self.kind != "forecast" and self.conditions:
+            raise ValueError("only 'forecast' scenarios take conditions on the structural priors")
+        from forecast.structural import REQUIRED_PRIORS
+
+        for prior in self.conditions:
+            if prior not in REQUIRED_PRIORS:
+                raise ValueError(
+                    f"condition on unknown structural prior '{prior}'{did_you_mean(prior, REQUIRED_PRIORS)}"
+                )
+        return self
 
 
 class ScenarioDefaults(StrictModel):
@@ -97,12 +175,8 @@ class ScenarioFile(StrictModel):
     @model_validator(mode="after")
     def _trend_is_plain(self) -> ScenarioFile:
         trend = self.scenario.get("trend")
-        if trend is not None and (
-            trend.spending != SpendingSchedule()
-            or trend.hardware != HardwareSchedule()
-            or trend.algorithmic != AlgorithmicSchedule()
-        ):
-            raise ValueError("scenario 'trend' is the posterior as fitted and must not set schedules")
+        if trend is not None and trend.kind != "trend":
+            raise ValueError("scenario 'trend' is the posterior as fitted and must have kind = 'trend'")
         return self
 
 
@@ -119,16 +193,29 @@ class ScenarioParams(NamedTuple):
     hardware_taper_oom: float
     algorithmic_multiplier: float
     feedback_oom_per_year: float
+    # structural settings (forecast.structural.StructuralConstants): used by every kind, inert
+    # under the "off" draws of trend and reference scenarios
+    log10_gdp_base: float = 14.0228
+    structural_gdp_growth_oom: float = 0.012
+    limit_year: float = 2030.0
+    physical_approach_oom: float = 0.1
 
 
 class NamedScenario(NamedTuple):
-    """A resolved scenario with its provenance."""
+    """A resolved scenario with its provenance, kind and (forecast kind) conditions."""
 
     name: str
     params: ScenarioParams
     rationale: str
     source: str
     source_sha256: str
+    kind: str = "reference"
+    conditions: dict = {}
+
+    @property
+    def label(self) -> str:
+        """What every output calls this scenario's kind (:func:`scenario_label`)."""
+        return scenario_label(self.kind, self.conditions)
 
 
 def load_scenarios(path: Path | None = None) -> ScenarioFile:
@@ -142,8 +229,13 @@ def load_scenarios(path: Path | None = None) -> ScenarioFile:
     return load_validated(Path(path) if path is not None else default_scenarios_path(), ScenarioFile)
 
 
-def resolve_scenario(spec: ScenarioFile, name: str, *, path: Path | str = "scenarios.toml") -> ScenarioParams:
+def resolve_scenario(
+    spec: ScenarioFile, name: str, *, path: Path | str = "scenarios.toml", structural=None
+) -> ScenarioParams:
     """Turn ``spec.scenario[name]`` into :class:`ScenarioParams`.
+
+    ``structural``: :class:`forecast.structural.StructuralConstants` (default: those of the
+    packaged ``priors/structural.toml``).
 
     Raises
     ------
@@ -155,6 +247,10 @@ def resolve_scenario(spec: ScenarioFile, name: str, *, path: Path | str = "scena
             f"{path}: unknown scenario '{name}'{did_you_mean(name, spec.scenario)}",
             f"use one of {', '.join(sorted(spec.scenario))}",
         )
+    if structural is None:
+        from forecast.structural import constants, load_structural_priors
+
+        structural = constants(load_structural_priors().settings)
     sc = spec.scenario[name]
     d = spec.defaults
     cap = sc.spending.gdp_share_cap
@@ -169,6 +265,10 @@ def resolve_scenario(spec: ScenarioFile, name: str, *, path: Path | str = "scena
         hardware_taper_oom=sc.hardware.taper_oom,
         algorithmic_multiplier=sc.algorithmic.multiplier,
         feedback_oom_per_year=sc.algorithmic.feedback_oom_per_year,
+        log10_gdp_base=structural.log10_gdp_base,
+        structural_gdp_growth_oom=structural.gdp_growth_oom,
+        limit_year=structural.limit_year,
+        physical_approach_oom=structural.physical_approach_oom,
     )
 
 
@@ -177,10 +277,15 @@ def load_scenario(name: str, path: Path | None = None) -> NamedScenario:
     path = Path(path) if path is not None else default_scenarios_path()
     spec = load_scenarios(path)
     params = resolve_scenario(spec, name, path=path)
-    return NamedScenario(name, params, spec.scenario[name].rationale, str(path), file_sha256(path))
+    sc = spec.scenario[name]
+    conditions = {k: (b.min, b.max) for k, b in sc.conditions.items()}
+    return NamedScenario(name, params, sc.rationale, str(path), file_sha256(path), sc.kind, conditions)
 
 
 __all__ = [
+    "KINDS",
+    "SHORT_TAGS",
+    "display_name",
     "NO_LIMIT",
     "NamedScenario",
     "Scenario",
@@ -191,4 +296,5 @@ __all__ = [
     "load_scenario",
     "load_scenarios",
     "resolve_scenario",
+    "scenario_label",
 ]

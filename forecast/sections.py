@@ -126,7 +126,7 @@ def effective(probs: pd.DataFrame, fig: Path | None) -> str:
     for _, r in probs.iterrows():
         rows.append(
             [
-                r["scenario"],
+                f"{r['scenario']} — {r['kind']}" if r.get("kind") else r["scenario"],
                 r["year"],
                 fmt_num(r.get("factor_median"), 2),
                 f"{fmt_num(r.get('factor_q05'), 2)} – {fmt_num(r.get('factor_q95'), 2)}",
@@ -141,7 +141,11 @@ def effective(probs: pd.DataFrame, fig: Path | None) -> str:
         "<section id='effective'><h2>Effective compute and 2030 probabilities</h2>"
         f"<p class='note'>Effective compute = frontier training compute × algorithmic progress, as a log10 "
         f"factor relative to {esc(base)}. Published 2030 bands: 1e4 (conservative), 1e8 (central), "
-        "1e12 (explosive).</p>"
+        "1e12 (explosive). Reference scenarios (conservative, central, explosive) impose those figures on "
+        "the fitted rates from where the data end: <b>imposed, not forecast</b>. The structural forecasts "
+        "come out of the model: each path draws the GDP-share cap and the physical limit on the largest run, "
+        "the algorithmic slowdown and the feedback from automated AI research (priors/structural.toml); "
+        "named ones condition those priors.</p>"
         + rows_html
         + figure(
             fig,

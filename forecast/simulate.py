@@ -31,6 +31,7 @@ the number of paths. Quantiles and probabilities are read off them by :mod:`fore
 from __future__ import annotations
 
 import functools
+import json
 import math
 
 import numpy as np
@@ -41,12 +42,15 @@ from forecast.errors import ConfigError
 from forecast.kernel import MacroKernelInputs, histogram_shapes
 from forecast.posterior import TrendDraws, trend_draws
 from forecast.scenarios import NamedScenario, ScenarioParams
+from forecast.structural import StructuralDraws, load_structural_priors, off_draws, structural_pool
 from forecast.summaries import assemble, assemble_macro
 
 DTYPES = ("float32", "float64")
 #: Paths per block on CPU: a block's per-group CDF parameters (3 x 22 x 1024 float64, 0.5 MB)
 #: stay in L2 cache over all monthly steps. Accelerators run a device's whole share as one block.
 PATH_BLOCK = 1024
+#: Draws in a scenario's structural pool (every kind: one shape, one compilation).
+POOL_SIZE = 4096
 
 
 def chunk_memory_bytes(
@@ -122,6 +126,7 @@ def _chunk_runner(
         auto: AutomationParams,
         layout: K.CellLayout,
         sc: ScenarioParams,
+        pool: StructuralDraws,
         *macro_args,
     ):
         root = jax.random.wrap_key_data(key_data)
@@ -141,8 +146,10 @@ def _chunk_runner(
             it, ia = K.pick_draws(root, idx, n_trend, n_auto)
             tr = jax.tree.map(lambda a: a[it], trend._replace(ref_year=jnp.zeros(n_trend, dtype)))
             ap = jax.tree.map(lambda a: a[ia], auto)
-            params = K.path_params(tr, ap, sc, t0, trend.ref_year, layout.anchor_year)
+            sd = K.pick_structural(root, idx, pool)
+            params = K.path_params(tr, ap, sc, t0, trend.ref_year, layout.anchor_year, sd)
             curves = K.automation_curves(params, layout)
+            params = K.with_research_start(params, curves, tr, sc, t0, trend.ref_year)
             state0 = K.init(tr, t0, trend.ref_year, idx)
             hist = K.accumulate(hist, 0, K.snapshot(state0, state0, curves, layout), val)
             if not with_macro:
@@ -177,7 +184,7 @@ def _chunk_runner(
     sharded = jax.shard_map(
         program,
         mesh=mesh,
-        in_specs=(P("paths"), P("paths"), rep, rep, rep, rep, rep) + (() if not with_macro else (rep,)),
+        in_specs=(P("paths"), P("paths"), rep, rep, rep, rep, rep, rep) + (() if not with_macro else (rep,)),
         out_specs=rep,
     )
     return jax.jit(sharded), mesh
@@ -261,8 +268,12 @@ def run_histograms(
     devices=None,
     macro=None,
     dtype=None,
+    structural=None,
 ) -> tuple[dict, dict]:
     """Run all chunks and return the summed integer histograms and engine metadata.
+
+    ``structural``: the scenario's pool of :class:`~forecast.structural.StructuralDraws`
+    (:data:`POOL_SIZE` each; ``None``: the "off" draws of trend and reference scenarios).
 
     ``macro`` (a :class:`forecast.macro.MacroInputs`) adds ``macro_share_hist``,
     ``macro_effect_hist``, ``macro_out_of_range`` and, with x64, ``macro_sum``. ``dtype``: see
@@ -292,8 +303,10 @@ def run_histograms(
         automation.cognitive_weight(),
         automation.membership(),
         np.float64(automation.anchor_year),
+        automation.research_weight(),
     )
     tr, ap, cells, sc = put_rep(trend), put_rep(automation.params), put_rep(layout), put_rep(scenario)
+    pool = put_rep(structural if structural is not None else off_draws(POOL_SIZE))
     key_arg = _put(key_data, rep)
     paths_sharding = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("paths"))
     extra = ()
@@ -316,6 +329,7 @@ def run_histograms(
                 ap,
                 cells,
                 sc,
+                pool,
                 *extra,
             )
             total = out if total is None else jax.tree.map(jnp.add, total, out)
@@ -353,6 +367,7 @@ def simulate(
     prob_year: int = 2030,
     macro=None,
     dtype=None,
+    structural_priors=None,
 ):
     """Carry the posterior into effective-compute and automation paths and summarise them.
 
@@ -399,11 +414,25 @@ def simulate(
         ``histograms``: the exact integer counts they were computed from. Root attrs record the
         scenario, seed, backend, devices and chunk size.
     """
+    import jax
+
     trend = trend_draws(dt_posterior)
-    if isinstance(scenario, NamedScenario):
-        name, params, rationale, source, sha = scenario
-    else:
-        name, params, rationale, source, sha = "custom", ScenarioParams(*scenario), "", "", ""
+    if not isinstance(scenario, NamedScenario):
+        scenario = NamedScenario("custom", ScenarioParams(*scenario), "", "", "", "reference", {})
+    name, params, rationale, source, sha = scenario[:5]
+    pool, structural_meta = None, {"structural": "off"}
+    if scenario.kind == "forecast":
+        priors = load_structural_priors(structural_priors)
+        # the pool key is a split of the root, never a path's fold_in(key, p)
+        pool, p_condition = structural_pool(
+            priors, jax.random.split(key)[1], POOL_SIZE, scenario.conditions, source=source or name
+        )
+        structural_meta = {
+            "structural": "on",
+            "structural_priors": str(priors.path),
+            "structural_conditions": json.dumps(scenario.conditions),
+            "structural_prior_probability": p_condition,
+        }
     if paths < 1:
         raise ConfigError(f"simulate: paths={paths}", "pass at least 1 path")
     if not base_year < until_year <= 2200:
@@ -432,6 +461,7 @@ def simulate(
         devices=devices,
         macro=macro,
         dtype=dtype,
+        structural=pool,
     )
     dt = assemble(
         hist,
@@ -448,6 +478,7 @@ def simulate(
         until_year=until_year,
         prob_year=prob_year,
     )
+    dt.attrs.update({"scenario_kind": scenario.kind, "scenario_label": scenario.label, **structural_meta})
     if macro is not None:
         dt = assemble_macro(dt, hist, macro, paths=paths, base_year=base_year, until_year=until_year)
     return dt

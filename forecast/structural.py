@@ -41,7 +41,10 @@ REQUIRED_PRIORS: dict[str, tuple[str, ...]] = {
     "log10_compute_limit_2030": (),
     "compute_limit_growth": (),
     "algorithmic_slowdown": (),
+    "research_feedback": (),
 }
+#: Stands in for "no limit" in :func:`off_draws` (finite, so float32 kernels never see inf).
+NO_LIMIT = 1.0e6
 _Z90 = 1.2815515655446004  # standard normal 90% point: an 80% interval is +-_Z90 sd
 
 
@@ -90,6 +93,7 @@ class StructuralDraws(NamedTuple):
     log10_limit_2030: jax.Array
     limit_growth: jax.Array
     algorithmic_slowdown: jax.Array
+    research_feedback: jax.Array
 
 
 class LargestRun(NamedTuple):
@@ -122,18 +126,90 @@ def constants(settings: StructuralSettings) -> StructuralConstants:
     )
 
 
+def _raw_draws(priors: PriorSet, key, n: int) -> dict[str, np.ndarray]:
+    keys = jax.random.split(key, len(REQUIRED_PRIORS))
+    return {name: priors.sample(name, k, n) for name, k in zip(REQUIRED_PRIORS, keys, strict=True)}
+
+
+def _as_draws(d: dict) -> StructuralDraws:
+    return StructuralDraws(
+        jnp.minimum(jnp.log10(jnp.asarray(d["largest_run_gdp_share_cap"])), 0.0),
+        *(jnp.asarray(d[name]) for name in list(REQUIRED_PRIORS)[1:]),
+    )
+
+
 def sample_structural(priors: PriorSet, key, n: int) -> StructuralDraws:
     """``n`` prior draws of every structural quantity (the GDP share as log10, at most 0)."""
-    keys = jax.random.split(key, len(REQUIRED_PRIORS))
-    d = {name: jnp.asarray(priors.sample(name, k, n)) for name, k in zip(REQUIRED_PRIORS, keys, strict=True)}
-    return StructuralDraws(
-        jnp.minimum(jnp.log10(d["largest_run_gdp_share_cap"]), 0.0),
-        d["largest_run_cap_approach_oom"],
-        d["largest_run_offset_oom"],
-        d["log10_compute_limit_2030"],
-        d["compute_limit_growth"],
-        d["algorithmic_slowdown"],
-    )
+    return _as_draws(_raw_draws(priors, key, n))
+
+
+def off_draws(n: int) -> StructuralDraws:
+    """``n`` draws that switch every structural limit off (no cap, no limit, no slowdown, no feedback).
+
+    The kernel runs one code path: a trend or reference scenario carries these, and its caps
+    and rates are those of the scenario file alone.
+    """
+    full = functools.partial(np.full, n)
+    return StructuralDraws(full(NO_LIMIT), full(1.0), full(0.0), full(NO_LIMIT), full(0.0), full(0.0), full(0.0))
+
+
+#: A condition that keeps less than this share of the prior is refused as too narrow.
+MIN_ACCEPTANCE = 1e-3
+
+
+def structural_pool(
+    priors: PriorSet, key, size: int, conditions=None, *, source: str = "scenario"
+) -> tuple[StructuralDraws, float]:
+    """``size`` prior draws that satisfy ``conditions``, and the prior probability of the condition.
+
+    Parameters
+    ----------
+    priors
+        :func:`load_structural_priors`.
+    key
+        PRNG key of the pool (batch ``i`` uses ``fold_in(key, i)``).
+    size
+        Pool size; every Monte Carlo path picks one draw of the pool.
+    conditions
+        ``{prior name: (low, high)}`` on the prior's own scale (either bound may be None): the
+        scenario is the prior conditioned on all of them (rejection sampling, so exact).
+    source
+        Names the scenario file in errors.
+
+    Raises
+    ------
+    ConfigError
+        A condition on an unknown prior (with a did-you-mean hint), or one that keeps less than
+        :data:`MIN_ACCEPTANCE` of the prior.
+    """
+    from forecast.errors import ConfigError, did_you_mean
+
+    conditions = dict(conditions or {})
+    for name in conditions:
+        if name not in REQUIRED_PRIORS:
+            raise ConfigError(
+                f"{source}: condition on unknown structural prior '{name}'{did_you_mean(name, REQUIRED_PRIORS)}",
+                f"use one of {', '.join(REQUIRED_PRIORS)}",
+            )
+    kept, seen, accepted, batch = [], 0, 0, max(size, 4096)
+    for i in range(int(np.ceil(1.0 / MIN_ACCEPTANCE)) + 1):
+        d = _raw_draws(priors, jax.random.fold_in(key, i), batch)
+        ok = np.ones(batch, bool)
+        for name, (lo, hi) in conditions.items():
+            ok &= (d[name] >= lo if lo is not None else True) & (d[name] <= hi if hi is not None else True)
+        seen, accepted = seen + batch, accepted + int(ok.sum())
+        kept.append({k: v[ok] for k, v in d.items()})
+        if accepted >= size:
+            break
+        if i >= 3 and accepted < MIN_ACCEPTANCE * seen:
+            break
+    if accepted < size:
+        raise ConfigError(
+            f"{source}: the conditions {conditions} keep {accepted} of {seen} structural prior draws",
+            "widen the conditions (a scenario must keep at least 0.1% of the prior)",
+        )
+    pool = {k: np.concatenate([b[k] for b in kept])[:size] for k in REQUIRED_PRIORS}
+    return _as_draws(pool), accepted / seen
 
 
 # --------------------------------------------------------------------------------------------
@@ -245,8 +321,13 @@ def largest_run(trend, draws: StructuralDraws, c: StructuralConstants, start_yea
 
 
 def algorithmic_rate(rate, slowdown, t, start_year):
-    """Algorithmic rate at ``t``: ``rate * exp(slowdown * (t - start_year) / 10)`` (fitted before the start)."""
-    return rate * jnp.exp(slowdown * jnp.maximum(t - start_year, 0.0) / 10.0)
+    """Algorithmic rate at ``t``: ``rate * exp(slowdown * (t - start_year) / 10)`` (fitted before the start).
+
+    Only a positive rate drifts: "acceleration" of a (rare, 0.1% of draws) negative fitted rate
+    would make algorithms regress faster, which the prior does not mean.
+    """
+    drift = jnp.exp(slowdown * jnp.maximum(t - start_year, 0.0) / 10.0)
+    return rate * jnp.where(rate > 0, drift, 1.0)
 
 
 def algorithmic_oom(rate, slowdown, t, start_year):
@@ -254,7 +335,8 @@ def algorithmic_oom(rate, slowdown, t, start_year):
     dt = jnp.maximum(t - start_year, 0.0)
     small = jnp.abs(slowdown) < 1e-6
     s = jnp.where(small, 1.0, slowdown)
-    return jnp.where(small, rate * dt * (1.0 + slowdown * dt / 20.0), rate * 10.0 * jnp.expm1(s * dt / 10.0) / s)
+    drifted = jnp.where(small, rate * dt * (1.0 + slowdown * dt / 20.0), rate * 10.0 * jnp.expm1(s * dt / 10.0) / s)
+    return jnp.where(rate > 0, drifted, rate * dt)
 
 
 # --------------------------------------------------------------------------------------------
@@ -317,6 +399,8 @@ def epoch_limit_quantiles(settings: StructuralSettings, probs=(0.05, 0.5, 0.95),
 
 __all__ = [
     "DEFAULT_PRIORS",
+    "MIN_ACCEPTANCE",
+    "NO_LIMIT",
     "REQUIRED_PRIORS",
     "LargestRun",
     "OffsetEstimate",
@@ -335,6 +419,8 @@ __all__ = [
     "load_structural_priors",
     "log10_gdp",
     "month_step",
+    "off_draws",
     "record_residuals",
     "sample_structural",
+    "structural_pool",
 ]

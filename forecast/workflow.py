@@ -22,7 +22,9 @@ from forecast.reference import PUBLISHED_DOUBLING_MONTHS
 from forecast.runs import atomic_dir, atomic_write_csv, new_run_id
 
 #: Scenarios the main job and ``forecast seeds`` simulate.
-MAIN_SCENARIOS = ("trend", "conservative", "central", "explosive")
+#: The main job's scenarios: the trend line, the three reference scenarios (imposed, not forecast)
+#: and the structural forecast with its two named conditions.
+MAIN_SCENARIOS = ("trend", "conservative", "central", "explosive", "structural", "caps_bind_early", "feedback")
 #: Years of the labour-outcome table the main job shows.
 MAIN_MACRO_YEARS = (2025, 2030, 2035, 2040)
 Progress = Callable[[str], None] | None

@@ -15,6 +15,14 @@ from forecast import kernel as K
 from forecast.automation import AutomationParams, group_share, unit_share
 from forecast.posterior import ALGORITHMIC_ANCHOR_YEAR, TrendDraws, trend_draws
 from forecast.scenarios import NO_LIMIT, ScenarioParams, load_scenario
+from forecast.structural import (
+    algorithmic_oom,
+    constants,
+    largest_run,
+    load_structural_priors,
+    off_draws,
+    sample_structural,
+)
 from tests.synthetic import fake_automation, synthetic_posterior
 
 N = 64
@@ -43,16 +51,19 @@ def layout_of(auto) -> K.CellLayout:
         jnp.asarray(auto.cognitive_weight()),
         jnp.asarray(auto.membership()),
         jnp.asarray(auto.anchor_year),
+        jnp.asarray(auto.research_weight()),
     )
 
 
-def setup(inputs, scenario):
+def setup(inputs, scenario, structural=None):
     trend, auto = inputs
     tr = per_path(trend)
     ap = jax.tree.map(jnp.asarray, auto.params)
     layout = layout_of(auto)
-    params = K.path_params(tr, ap, scenario, T0, trend.ref_year, layout.anchor_year)
+    sd = jax.tree.map(jnp.asarray, structural if structural is not None else off_draws(N))
+    params = K.path_params(tr, ap, scenario, T0, trend.ref_year, layout.anchor_year, sd)
     curves = K.automation_curves(params, layout)
+    params = K.with_research_start(params, curves, tr, scenario, T0, trend.ref_year)
     state0 = K.init(tr, T0, trend.ref_year, jnp.arange(N, dtype=jnp.uint32))
     return tr, ap, params, curves, state0
 
@@ -111,6 +122,88 @@ def test_feedback_speeds_up_algorithms(inputs):
     fed = run_months(s0, 60, params, no_schedule(T0)._replace(feedback_oom_per_year=0.5), curves)
     gain = fed.algorithmic_oom - plain.algorithmic_oom
     assert np.all(gain > 0) and np.all(gain <= 0.5 * 5.0)
+
+
+def structural_case(inputs, **fixed):
+    """Prior draws of the structural quantities (some fixed), a scenario starting at ``T0``."""
+    priors = load_structural_priors()
+    sd = sample_structural(priors, jax.random.key(11), N)._replace(**{k: jnp.full(N, v) for k, v in fixed.items()})
+    c = constants(priors.settings)
+    sc = no_schedule(T0)._replace(
+        log10_gdp_base=c.log10_gdp_base,
+        structural_gdp_growth_oom=c.gdp_growth_oom,
+        limit_year=c.limit_year,
+        physical_approach_oom=c.physical_approach_oom,
+    )
+    return sd, sc
+
+
+def test_structural_largest_run_is_the_reference_month_step(inputs):
+    """With the fitted rates (no slowdown, no feedback) the kernel's largest run is forecast.structural.largest_run."""
+    trend, _ = inputs
+    sd, sc = structural_case(inputs, algorithmic_slowdown=0.0, research_feedback=0.0)
+    c = constants(load_structural_priors().settings)
+    _, _, params, curves, s0 = setup(inputs, sc, sd)
+    ref = largest_run(per_path(trend)._replace(ref_year=trend.ref_year), sd, c, T0, 20)
+    state, years = s0, []
+    for y in range(20):
+        state = run_year(state, y, params, sc, curves)
+        years.append(state)
+    comp = np.stack([y.log10_compute for y in years]) + np.asarray(sd.offset_oom)
+    cost = np.stack([y.log10_spending for y in years]) + np.asarray(sd.offset_oom)
+    np.testing.assert_allclose(comp, ref.log10_compute[1:], atol=1e-9)
+    np.testing.assert_allclose(cost, ref.log10_cost[1:], atol=1e-9)
+    # both caps bind on some paths over 20 years and are never exceeded
+    assert np.all(cost <= np.asarray(ref.log10_cost_cap[1:]) + 1e-12)
+    assert np.all(comp <= np.asarray(ref.log10_compute_limit[1:]) + 1e-12)
+    assert np.any(np.isclose(comp[-1], ref.log10_compute_limit[-1])) and np.any(
+        np.isclose(cost[-1], ref.log10_cost_cap[-1], atol=1e-6)
+    )
+
+
+def run_year(state, y, params, scenario, curves):
+    def body(k, s):
+        return K.step(s, k, t0=T0, params=params, scenario=scenario, curves=curves)
+
+    return jax.lax.fori_loop(12 * y, 12 * (y + 1), body, state)
+
+
+def test_structural_slowdown_is_the_closed_form(inputs):
+    """Algorithmic OOM under the slowdown draw: the monthly Euler sum of the rate against its integral."""
+    trend, _ = inputs
+    sd, sc = structural_case(inputs, research_feedback=0.0)
+    _, _, params, curves, s0 = setup(inputs, sc, sd)
+    s = run_months(s0, 120, params, sc, curves)
+    exact = algorithmic_oom(trend.growth_algorithmic, sd.algorithmic_slowdown, T0 + 10.0, T0)
+    # left Riemann sum of an exponential rate: error <= rate * |s| / 10 * dt / 2 * 10 years
+    bound = np.abs(trend.growth_algorithmic) * np.abs(sd.algorithmic_slowdown) * np.exp(np.abs(sd.algorithmic_slowdown))
+    assert np.all(np.abs((s.algorithmic_oom - s0.algorithmic_oom) - exact) <= bound / 24.0 + 1e-12)
+    assert np.any(np.asarray(sd.algorithmic_slowdown) < -0.3) and np.any(np.asarray(sd.algorithmic_slowdown) > 0.3)
+
+
+def test_research_feedback_multiplies_the_algorithmic_rate(inputs):
+    sd, sc = structural_case(inputs, algorithmic_slowdown=0.0, research_feedback=2.0)
+    _, _, params, curves, s0 = setup(inputs, sc, sd)
+    research = jnp.linspace(0.0, 1.0, N)
+    _, _, r_a = K.step_rates(s0, T0 + 1.0, params, sc, research)
+    rel = (1.0 + 2.0 * research) / (1.0 + 2.0 * params.research_start)
+    np.testing.assert_allclose(r_a, params.growth_algorithmic * rel, rtol=1e-12)
+    # at the start's own share the fitted rate is unchanged: the data already hold it
+    _, _, r_0 = K.step_rates(s0, T0 + 1.0, params, sc, params.research_start)
+    np.testing.assert_allclose(r_0, params.growth_algorithmic, rtol=1e-12)
+    assert np.all(params.research_start > 0) and np.all(params.research_start < 1)
+    _, _, erf = K.shares(s0, curves)
+    share = K.research_share(erf, curves)
+    assert np.all((share >= 0) & (share <= 1))
+
+
+def test_off_draws_leave_the_schedule_alone(inputs):
+    """Trend and reference scenarios carry the off draws: the same path as the schedule alone."""
+    trend, _ = inputs
+    _, _, params, curves, s0 = setup(inputs, no_schedule(T0))
+    s = run_months(s0, 120, params, no_schedule(T0), curves)
+    np.testing.assert_allclose(s.log10_compute - s0.log10_compute, trend.growth_compute * 10.0, atol=1e-9)
+    np.testing.assert_allclose(s.log10_spending - s0.log10_spending, trend.growth_spending * 10.0, atol=1e-9)
 
 
 def test_shares_are_the_weighted_cell_shares(inputs):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from forecast.errors import ConfigError
-from forecast.scenarios import load_scenario, load_scenarios
+from forecast.scenarios import display_name, load_scenario, load_scenarios
 
 
 def test_presets_validate():
@@ -29,6 +29,10 @@ def test_presets_validate():
         ("trend_with_schedule.toml", "trend"),
         ("typo_start_year.toml", "scenario.central.start_yaer"),
         ("bad_syntax.toml", "TOML"),
+        ("missing_kind.toml", "scenario.central.kind"),
+        ("condition_typo.toml", "did you mean 'largest_run_gdp_share_cap'"),
+        ("condition_on_reference.toml", "only 'forecast' scenarios take conditions"),
+        ("forecast_with_schedule.toml", "must not set schedules"),
     ],
 )
 def test_broken_scenarios(fixtures, name, key):
@@ -50,3 +54,21 @@ def test_broken_scenarios(fixtures, name, key):
 def test_scenario_typos_did_you_mean(fixtures, name, hint):
     with pytest.raises(ConfigError, match=f"did you mean '{hint}'"):
         load_scenarios(fixtures / "scenarios" / name)
+
+
+def test_every_scenario_says_what_it_is():
+    """Reference scenarios are labelled imposed; forecasts name their conditions; all start where the data end."""
+    spec = load_scenarios()
+    kinds = {name: sc.kind for name, sc in spec.scenario.items()}
+    assert kinds["trend"] == "trend"
+    assert {kinds[n] for n in ("conservative", "central", "explosive")} == {"reference"}
+    assert {kinds[n] for n in ("structural", "caps_bind_early", "feedback")} == {"forecast"}
+    for name in spec.scenario:
+        sc = load_scenario(name)
+        assert sc.params.start_year == 2025.5  # the model tables end 2025-06-30
+        if sc.kind == "reference":
+            assert "imposed, not forecast" in sc.label
+            assert display_name(name, {"scenario_kind": sc.kind}) == f"{name} (imposed, not forecast)"
+    early = load_scenario("caps_bind_early")
+    assert early.conditions["largest_run_gdp_share_cap"] == (None, 1e-4)
+    assert "largest_run_gdp_share_cap <= 0.0001" in early.label

@@ -33,7 +33,7 @@ def test_outputs_and_seeds(tmp_path, inputs):
             key=jax.random.key(SEED),
             chunk_size=4_000,
         )
-        for name in ("trend", "conservative", "central", "explosive")
+        for name in ("trend", "conservative", "central", "explosive", "structural")
     }
     res = results["central"]
     assert res.attrs["backend"] == "cpu" and res.attrs["scenario"] == "central"
@@ -46,8 +46,13 @@ def test_outputs_and_seeds(tmp_path, inputs):
     back.close()
     table = seeds_table(posterior_dt, results, automation)
     assert {"item", "published_low", "published_high", "ours_median", "ours_q05", "ours_q95"} <= set(table.columns)
-    assert len(table) == 20 and table["ours_median"].notna().all()
+    # 20 rows before the structural forecast: + P(>= 1e4/1e8/1e12 | structural forecast) + its median
+    assert len(table) == 24 and table["ours_median"].notna().all()
     items = set(table["item"])
+    assert "2030 factor, central reference scenario median (imposed, not forecast)" in items
+    assert "P(2030 factor >= 1e8 | structural forecast)" in items
+    structural = table.set_index("item").loc["2030 factor, structural median (structural forecast)"]
+    assert structural["published_low"] == 8.0 and "not tuned" in structural["note"]
     assert {
         "effective FLOP for 20% of cognitive tasks",
         "effective FLOP for 100% (99%) of cognitive tasks",

@@ -139,3 +139,30 @@ def test_preset_median_factor_2030(posterior_dt, automation, name, target):
     )
     median = float(res["log10_factor"].sel(series="effective", year=2030, quantile=0.5))
     assert abs(median - target) <= 0.5
+
+
+def test_structural_forecast_scenarios(posterior_dt, automation):
+    """Forecast scenarios carry their label and conditions; limits binding early lower the 2030 factor.
+
+    Common random numbers (same key): the condition only moves structural draws toward tighter
+    caps and slower algorithms, so the median must drop.
+    """
+    out = {}
+    for name in ("trend", "structural", "caps_bind_early"):
+        out[name] = simulate(
+            posterior_dt,
+            load_scenario(name),
+            automation,
+            paths=4_000,
+            until_year=2030,
+            key=jax.random.key(SEED),
+            chunk_size=4_000,
+        )
+    med = {n: float(r["log10_factor"].sel(series="effective", year=2030, quantile=0.5)) for n, r in out.items()}
+    assert med["caps_bind_early"] < med["structural"] - 0.3
+    assert out["trend"].attrs["structural"] == "off" and out["trend"].attrs["scenario_kind"] == "trend"
+    early = out["caps_bind_early"].attrs
+    assert early["structural"] == "on" and early["scenario_kind"] == "forecast"
+    assert "largest_run_gdp_share_cap <= 0.0001" in early["scenario_label"]
+    # P(cap <= 1e-4) P(limit <= 1e29) P(slowdown <= 0) = 0.250 * 0.384 * 0.5 = 0.048 (independent priors)
+    assert 0.035 < early["structural_prior_probability"] < 0.062

@@ -210,3 +210,34 @@ def test_draws_are_scalar_per_path(priors):
     assert float(jnp.max(d.log10_gdp_share_cap)) <= 0.0
     assert float(jnp.median(d.log10_gdp_share_cap)) == pytest.approx(math.log10(3e-4), abs=0.1)
     assert float(jnp.min(d.limit_growth)) >= 0.0
+
+
+def test_pool_keeps_only_draws_inside_the_conditions(priors):
+    from forecast.structural import structural_pool
+
+    conditions = {"largest_run_gdp_share_cap": (None, 1e-4), "algorithmic_slowdown": (0.0, None)}
+    pool, p = structural_pool(priors, jax.random.key(7), 2000, conditions)
+    assert np.all(np.asarray(pool.log10_gdp_share_cap) <= -4.0 + 1e-12)
+    assert np.all(np.asarray(pool.algorithmic_slowdown) >= 0.0)
+    # the acceptance rate estimates the prior probability: P(cap <= 1e-4) * P(slowdown >= 0)
+    expected = stats.norm.cdf((np.log(1e-4) + 8.1117) / 1.6118) * 0.5
+    se = np.sqrt(expected * (1 - expected) / (2000 / p))
+    assert abs(p - expected) < 4.0 * se  # 4 se: two-sided alpha ~6e-5
+    again, _ = structural_pool(priors, jax.random.key(7), 2000, conditions)
+    np.testing.assert_array_equal(pool.offset_oom, again.offset_oom)
+
+
+def test_pool_refuses_a_condition_that_keeps_almost_nothing(priors):
+    from forecast.errors import ConfigError
+    from forecast.structural import structural_pool
+
+    with pytest.raises(ConfigError, match="widen the conditions"):
+        structural_pool(priors, jax.random.key(8), 100, {"largest_run_offset_oom": (2.0, None)}, source="x.toml")
+
+
+def test_only_a_positive_algorithmic_rate_drifts():
+    from forecast.structural import algorithmic_oom, algorithmic_rate
+
+    rate = jnp.array([-0.05, 0.35])
+    np.testing.assert_allclose(algorithmic_rate(rate, 1.0, 2035.5, 2025.5), [-0.05, 0.35 * math.e])
+    np.testing.assert_allclose(algorithmic_oom(rate, 1.0, 2035.5, 2025.5), [-0.5, 3.5 * math.expm1(1.0)])
