@@ -95,7 +95,7 @@ def _estimate(w, yA, yB, yAB):
     """
     wsum = jnp.sum(w)
 
-    def wmean(z):  # over the row axis (0 for yA, 1 for yAB)
+    def wmean(z):  # weighted mean over the leading (row) axis
         return jnp.tensordot(w, z, axes=(0, 0)) / wsum
 
     mean = 0.5 * (wmean(yA) + wmean(yB))
@@ -112,7 +112,7 @@ def indices_from_outputs(yA, yB, yAB, key, n_boot: int = 200, boot_batch: int = 
     ``Y`` is centred on the mean over ``A`` and ``B`` first (the estimators are shift-invariant in
     expectation; centring lowers their variance). Standard errors: ``n_boot`` bootstrap
     replicates resampling the ``n`` rows jointly (row ``j`` of ``A``, ``B`` and every ``AB_g``
-    together), ``boot_batch`` replicates at a time (memory only; the numbers do not depend on it).
+    together), ``boot_batch`` replicates at a time (memory only: the se move by rounding, ~1e-12).
     """
     centre = 0.5 * (jnp.mean(yA, axis=0) + jnp.mean(yB, axis=0))
     yA, yB, yAB = yA - centre, yB - centre, yAB - centre
