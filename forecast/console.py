@@ -231,10 +231,12 @@ def print_seeds(table: pd.DataFrame) -> None:
 
 
 def print_main(result) -> None:
-    """What ``forecast run`` prints after its job: doubling times, published figures, the central fan."""
+    """What ``forecast run`` prints after its job: doubling times, published figures, the forecast's fan."""
+    from forecast.workflow import MAIN_FORECAST
+
     print_fit(result.fit)
     print_seeds(result.seeds)
-    print_simulation(result.simulation.results["central"], "central")
+    print_simulation(result.simulation.results[MAIN_FORECAST], MAIN_FORECAST)
     if result.simulation.labour_checks is not None:
         print_backcast(result.simulation.labour_checks)
     v = result.diagnosis.verdict

@@ -506,7 +506,9 @@ def report_plots(
     if simulations:
         paths["effective"] = effective_compute_fan(simulations, out_dir)
         paths["share_total"] = automation_share_fan(simulations, out_dir)
-        pick = group_scenario or ("central" if "central" in simulations else next(iter(simulations)))
+        pick = group_scenario or next(
+            (n for n in ("structural", "central") if n in simulations), next(iter(simulations))
+        )
         paths["share_groups"] = automation_group_fan(simulations[pick], out_dir, scenario=pick)
         paths["crossing"] = crossing_year_plot(simulations, out_dir)
     if diagnostics:

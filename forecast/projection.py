@@ -25,6 +25,7 @@ class SimulateResult:
     posterior: object
     automation_fit: object = None
     labour_checks: object = None  # forecast.backcast.LabourChecks (with a region)
+    sensitivity: object = None  # pandas.DataFrame of Sobol indices (forecast.sensitivity), when asked for
 
 
 def simulate_run(
@@ -43,6 +44,7 @@ def simulate_run(
     lag_years: float | None = None,
     dtype: str | None = None,
     progress: Progress = None,
+    sensitivity_n: int | None = None,
 ) -> SimulateResult:
     """Carry a fitted posterior through the Monte Carlo engine for one or more scenarios.
 
@@ -71,6 +73,10 @@ def simulate_run(
         are US/BLS for every region, as the outputs say).
     lag_years
         Fixes the adoption lag of realised automation (default: its prior in ``priors/macro.toml``).
+    sensitivity_n
+        Rows of the Sobol design (:func:`forecast.sensitivity.structural_sensitivity`, key
+        ``fold_in(key, 6)``) for the first forecast scenario; ``None``: no sensitivity table.
+        Written to ``<run>/simulations/sensitivity/``.
 
     Under ``jax.distributed`` (several processes), every process simulates its share of the
     paths and only process 0 writes the outputs.
@@ -163,7 +169,27 @@ def simulate_run(
         if jax.process_index() == 0:
             with atomic_dir(Path(run_dir) / "simulations" / "labour_checks", replace=True) as stage:
                 checks.write(stage)
-    return SimulateResult(results, out_dirs, automation, dt, automation_fit, checks)
+    sensitivity = None
+    forecasts = [sc for sc in named if sc.kind == "forecast"]
+    if sensitivity_n and forecasts:
+        from forecast.sensitivity import structural_sensitivity
+        from forecast.structural import load_structural_priors
+
+        say(f"global sensitivity of the {forecasts[0].name} forecast ({sensitivity_n:,} Sobol rows)")
+        sensitivity = structural_sensitivity(
+            trend_draws(dt),
+            automation,
+            forecasts[0],
+            load_structural_priors(),
+            jax.random.fold_in(root, 6),
+            sensitivity_n,
+            horizon=max(until_year, 2060),
+        )
+        sensitivity.attrs["scenario"] = forecasts[0].name
+        if jax.process_index() == 0:
+            with atomic_dir(Path(run_dir) / "simulations" / "sensitivity", replace=True) as stage:
+                sensitivity.to_csv(stage / "sensitivity.csv")
+    return SimulateResult(results, out_dirs, automation, dt, automation_fit, checks, sensitivity)
 
 
 def automation_run(run_dir: Path, occupations, evidence, priors, trend, *, seed: int):

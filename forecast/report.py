@@ -159,6 +159,7 @@ def build_report(
     automation_checks: pd.DataFrame | None = None,
     automation_verdict: ConvergenceVerdict | None = None,
     labour_checks=None,
+    sensitivity=None,
     figures_dir: Path | None = None,
     out_path: Path | None = None,
 ) -> Path:
@@ -188,6 +189,8 @@ def build_report(
         convergence verdict, when it was fitted.
     labour_checks
         :class:`forecast.backcast.LabourChecks` (backcast, ten-year TFP, decomposition), or None.
+    sensitivity
+        Sobol table of :func:`forecast.sensitivity.structural_sensitivity`, or None.
     extra_tables
         ``{heading: DataFrame}`` appended as extra sections (values shown as they are).
     figures_dir
@@ -237,6 +240,8 @@ def build_report(
         body.append(sections.automation(cross, figs, automation_checks, automation_verdict))
     if labour_checks is not None:
         body.append(sections.labour(labour_checks))
+    if sensitivity is not None:
+        body.append(sections.sensitivity(sensitivity))
     for heading, df in (extra_tables or {}).items():
         frame = df.reset_index() if df.index.name is not None else df
         body.append(

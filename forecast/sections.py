@@ -290,6 +290,26 @@ def _pct_or_pts(value: Any, unit: str) -> str:
     return fmt_num(value, 2) if unit == "ratio" else fmt_pct(value, 2)
 
 
+def sensitivity(df: pd.DataFrame) -> str:
+    """Global sensitivity of the structural forecast: Sobol indices with bootstrap standard errors."""
+    rows = [
+        [out, inp, f"{r['S1']:.2f} ± {r['S1_se']:.2f}", f"{r['ST']:.2f} ± {r['ST_se']:.2f}"]
+        for (out, inp), r in df.iterrows()
+    ]
+    scenario, n, paths = df.attrs.get("scenario", "structural"), df.attrs.get("n", "?"), df.attrs.get("paths", "?")
+    return (
+        "<section id='sensitivity'><h2>What drives the forecast: global sensitivity</h2>"
+        f"<p class='note'>Sobol indices of the {esc(scenario)} forecast (the Monte Carlo kernel itself, "
+        f"{esc(n)} rows per design, {esc(paths)} paths): first order S1 (the share of the output's variance "
+        "that input explains alone) and total ST (with all its interactions), ± bootstrap standard errors. "
+        "Inputs: each structural prior (priors/structural.toml), a trend posterior draw and an automation "
+        "posterior draw (one factor each). Crossing years not reached by the horizon count as the horizon. "
+        "Indices near zero within two standard errors mean the input does not matter for that output.</p>"
+        + table(["output", "input", "S1", "ST"], rows, numeric=[False, False, True, True])
+        + "</section>"
+    )
+
+
 def labour(checks) -> str:
     """Backcast of the labour layer, ten-year TFP and the long-run decomposition
     (:class:`forecast.backcast.LabourChecks`)."""
@@ -574,6 +594,7 @@ __all__ = [
     "kpis",
     "metadata",
     "seeds",
+    "sensitivity",
     "labour",
     "sources",
     "verdict_badge",

@@ -9,8 +9,10 @@ over samples, with bootstrap standard errors (rows resampled jointly across all 
 **Dependent inputs.** A factor may be a *group* of columns (``groups``), swapped from ``B`` as a
 whole, so dependence *within* a group is kept (e.g. a row of a joint posterior). The indices
 assume independence *between* groups: the rows of ``A`` and ``B`` must be drawn so.
-:func:`structural_sensitivity` meets that by construction: the six structural priors are
-independent of each other and of the trend posterior, and a posterior draw is one factor.
+:func:`structural_sensitivity` meets that by construction: the structural priors are independent
+of each other and of the two posteriors, and a posterior draw (trend, automation) is one factor.
+Under a *conditioned* scenario the conditioned priors stay independent only when each condition
+bounds one prior, as in ``priors/scenarios.toml``.
 
 >>> import jax, jax.numpy as jnp
 >>> kA, kB, kb = jax.random.split(jax.random.key(0), 3)
@@ -23,7 +25,6 @@ independent of each other and of the trend posterior, and a posterior draw is on
 from __future__ import annotations
 
 import functools
-import math
 from typing import NamedTuple
 
 import jax
@@ -34,9 +35,9 @@ import numpy as np
 FACTOR_BASE_YEAR = 2022.0
 #: Thresholds (log10 factor vs the base year) whose first crossing year is an output.
 CROSSING_THRESHOLDS_OOM = (4.0, 8.0)
-#: Trend fields :func:`forecast.structural.largest_run` and the algorithmic path read: one factor.
-TREND_FIELDS = ("growth_compute", "growth_spending", "growth_algorithmic", "log10_compute_ref", "log10_spending_ref")
+#: The trend posterior draw and the automation posterior draw are one factor each (joint rows).
 TREND_FACTOR = "trend (posterior draw)"
+AUTOMATION_FACTOR = "automation requirements (posterior draw)"
 
 
 class SobolIndices(NamedTuple):
@@ -158,16 +159,17 @@ def sobol_indices(f, A, B, key, *, groups=None, n_boot: int = 200, chunk: int | 
 
 
 # --------------------------------------------------------------------------------------------
-# Application: the structural model of the largest run (forecast/structural.py)
+# Application: the structural forecast as the Monte Carlo kernel runs it
 # --------------------------------------------------------------------------------------------
 
 
-class _Trend(NamedTuple):
-    growth_compute: jax.Array
-    growth_spending: jax.Array
-    log10_compute_ref: jax.Array
-    log10_spending_ref: jax.Array
-    ref_year: float
+class KernelSetup(NamedTuple):
+    """What :func:`kernel_outputs` needs besides the sample rows (replicated, float arrays)."""
+
+    trend: object  # forecast.posterior.TrendDraws, leaves (n_trend,), ref_year scalar
+    automation: object  # forecast.automation.AutomationParams, leaves (n_auto, n_cells)
+    layout: object  # forecast.kernel.CellLayout
+    scenario: object  # forecast.scenarios.ScenarioParams
 
 
 def crossing_year(times, values, threshold, horizon):
@@ -181,71 +183,98 @@ def crossing_year(times, values, threshold, horizon):
     return jnp.where(jnp.any(above, axis=0), jnp.minimum(t, horizon), horizon)
 
 
-def structural_outputs(X, c, ref_year: float, start_year: float, n_years: int, year: float = 2030.0):
-    """Per-row outputs ``(N, 1 + len(CROSSING_THRESHOLDS_OOM))`` of the largest run's effective compute.
+def kernel_outputs(X, setup: KernelSetup, n_years: int, year: float = 2030.0):
+    """Per-row outputs ``(N, len(OUTPUTS))`` of the structural forecast, run by the Monte Carlo kernel.
 
-    Columns of ``X``: the six :class:`forecast.structural.StructuralDraws` fields, then
-    :data:`TREND_FIELDS`. Effective compute is the largest run's compute
-    (:func:`forecast.structural.largest_run`) plus algorithmic OOM
-    (:func:`forecast.structural.algorithmic_oom` after ``start_year``; the fitted rate before).
-    Its factor is measured against :data:`FACTOR_BASE_YEAR`, where the largest run sits on the
-    uncapped trend (line + offset; the caps act from ``start_year`` on). Outputs: the log10
-    factor at ``year``, and the years it first reaches each of :data:`CROSSING_THRESHOLDS_OOM`
-    (linear between yearly points; ``start_year + n_years`` if not by then).
+    Columns of ``X``: the :class:`forecast.structural.StructuralDraws` fields, then the row of the
+    trend posterior and the row of the automation posterior (as floats; one factor each). Each row
+    is one path of :func:`forecast.kernel.step` from :data:`FACTOR_BASE_YEAR` (the same
+    functions :mod:`forecast.simulate` folds): the log10 effective-compute factor at ``year``,
+    the years it first reaches 1e4 and 1e8, and the year the cognitive share first reaches 50%
+    (``FACTOR_BASE_YEAR + n_years`` if not by then).
     """
-    from forecast.structural import StructuralDraws, algorithmic_oom, largest_run
+    from forecast import kernel as K
+    from forecast.structural import StructuralDraws
 
-    draws = StructuralDraws(*(X[:, i] for i in range(6)))
-    g_c, g_s, g_a, comp_ref, cost_ref = (X[:, 6 + i] for i in range(len(TREND_FIELDS)))
-    run = largest_run(_Trend(g_c, g_s, comp_ref, cost_ref, ref_year), draws, c, start_year, n_years)
-    t = start_year + jnp.arange(n_years + 1, dtype=X.dtype)
-    pre = (g_c + g_a) * (start_year - FACTOR_BASE_YEAR)  # 2022 -> start on the trend
-    algo = algorithmic_oom(g_a, draws.algorithmic_slowdown, t[:, None], start_year)
-    after = run.log10_compute - run.log10_compute[0] + algo
-    times = jnp.concatenate([jnp.array([FACTOR_BASE_YEAR], X.dtype), t])
-    factor = jnp.concatenate([jnp.zeros((1, X.shape[0]), X.dtype), pre + after], axis=0)
+    n_struct = len(StructuralDraws._fields)
+    sd = StructuralDraws(*(X[:, i] for i in range(n_struct)))
+    it, ia = X[:, n_struct].astype(jnp.int32), X[:, n_struct + 1].astype(jnp.int32)
+    trend, sc, layout = setup.trend, setup.scenario, setup.layout
+    tr = jax.tree.map(lambda a: a[it], trend._replace(ref_year=jnp.zeros_like(trend.growth_compute)))
+    ap = jax.tree.map(lambda a: a[ia], setup.automation)
+    t0 = FACTOR_BASE_YEAR
+    params = K.path_params(tr, ap, sc, t0, trend.ref_year, layout.anchor_year, sd)
+    curves = K.automation_curves(params, layout)
+    params = K.with_research_start(params, curves, tr, sc, t0, trend.ref_year)
+    state0 = K.init(tr, t0, trend.ref_year, jnp.arange(X.shape[0], dtype=jnp.uint32))
+
+    def one_year(state, y):
+        state = jax.lax.fori_loop(
+            y * K.STEPS_PER_YEAR,
+            (y + 1) * K.STEPS_PER_YEAR,
+            lambda k, s: K.step(s, k, t0=t0, params=params, scenario=sc, curves=curves),
+            state,
+        )
+        return state, K.snapshot(state, state0, curves, layout).factor
+
+    state, factors = jax.lax.scan(one_year, state0, jnp.arange(n_years, dtype=jnp.int32))
+    times = t0 + jnp.arange(n_years + 1, dtype=X.dtype)
+    factor = jnp.concatenate([jnp.zeros((1, X.shape[0]), X.dtype), factors], axis=0)
     at_year = jax.vmap(lambda col: jnp.interp(year, times, col), in_axes=1)(factor)
-    cross = [crossing_year(times, factor, h, times[-1]) for h in CROSSING_THRESHOLDS_OOM]
-    return jnp.stack([at_year, *cross], axis=1)
+    horizon = times[-1]
+    cross = [crossing_year(times, factor, h, horizon) for h in CROSSING_THRESHOLDS_OOM]
+    state = K.mark_crossings(state, K.shares(state, curves)[1], jnp.int32(n_years * K.STEPS_PER_YEAR))
+    j50 = K.SHARE_THRESHOLDS.index(0.5)
+    step50 = state.first_cross_step[:, j50]
+    share50 = jnp.where(step50 == K.NEVER, horizon, t0 + step50.astype(X.dtype) / K.STEPS_PER_YEAR)
+    return jnp.stack([at_year, *cross, share50], axis=1)
 
 
-def structural_design(trend_draws, structural_priors, key, n: int):
-    """One sample matrix ``(n, 6 + len(TREND_FIELDS))``: prior draws, and posterior rows picked at random."""
-    from forecast.structural import sample_structural
+def structural_design(trend, automation, structural_priors, key, n: int, conditions=None):
+    """One sample matrix ``(n, n_structural + 2)``: structural prior draws (given ``conditions``),
+    then a trend and an automation posterior row each, picked uniformly."""
+    from forecast.structural import structural_pool
 
-    k_struct, k_row = jax.random.split(key)
-    draws = sample_structural(structural_priors, k_struct, n)
-    rows = jax.random.randint(k_row, (n,), 0, np.asarray(trend_draws.growth_compute).shape[0])
-    trend = [jnp.asarray(getattr(trend_draws, f), jnp.float64)[rows] for f in TREND_FIELDS]
-    return jnp.stack([*(jnp.asarray(d, jnp.float64) for d in draws), *trend], axis=1)
+    k_struct, k_trend, k_auto = jax.random.split(key, 3)
+    pool, _ = structural_pool(structural_priors, k_struct, n, conditions)
+    n_trend = np.asarray(trend.growth_compute).shape[0]
+    n_auto = np.asarray(automation.offset_oom).shape[0]
+    rows = [jax.random.randint(k, (n,), 0, m).astype(jnp.float64) for k, m in ((k_trend, n_trend), (k_auto, n_auto))]
+    return jnp.stack([*(jnp.asarray(d, jnp.float64) for d in pool), *rows], axis=1)
 
 
 def structural_sensitivity(
-    trend_draws,
+    trend,
+    automation,
+    scenario,
     structural_priors,
     key,
     n: int,
     *,
-    start_year: float = 2025.0,
-    horizon: float = 2060.0,
+    horizon: int = 2060,
     year: float = 2030.0,
     n_boot: int = 200,
     chunk: int | None = None,
 ):
-    """Sobol indices of the 2030 effective-compute factor and the 1e4 / 1e8 crossing years.
+    """Sobol indices of the 2030 factor and the crossing years under a structural scenario.
 
     Parameters
     ----------
-    trend_draws
-        :class:`forecast.posterior.TrendDraws` (a fitted or synthetic posterior).
+    trend
+        :class:`forecast.posterior.TrendDraws` (fitted or synthetic).
+    automation
+        :class:`forecast.automation.AutomationPosterior`.
+    scenario
+        :class:`forecast.scenarios.NamedScenario` of kind ``forecast`` (its conditions are kept:
+        the indices are those of that scenario's draws).
     structural_priors
         :func:`forecast.structural.load_structural_priors`.
     key
         PRNG key (split into ``A``, ``B`` and the bootstrap).
     n
-        Rows of ``A`` and ``B``: ``9 n`` paths in all.
-    start_year, horizon, year
-        Where the caps start acting (the data end), the cap on crossing years, the factor's year.
+        Rows of ``A`` and ``B``: ``(G + 2) n`` kernel paths in all, ``G`` = 9 factors.
+    horizon, year
+        Last year simulated (the value of a crossing year never reached), the factor's year.
     n_boot, chunk
         As :func:`sobol_indices`.
 
@@ -253,47 +282,58 @@ def structural_sensitivity(
     -------
     pandas.DataFrame
         Index ``(output, input)``; columns ``S1, S1_se, ST, ST_se``. Factors: each structural
-        prior, and the trend posterior draw as one group (its rates and levels resampled jointly).
+        prior, the trend posterior draw and the automation posterior draw (each resampled jointly).
     """
     import pandas as pd
 
-    from forecast.structural import REQUIRED_PRIORS, constants
+    from forecast import kernel as K
+    from forecast.structural import REQUIRED_PRIORS
 
-    if not FACTOR_BASE_YEAR <= start_year <= year < horizon:
-        raise ValueError(f"sensitivity: need {FACTOR_BASE_YEAR} <= start_year <= year < horizon")
+    if not FACTOR_BASE_YEAR < year < horizon:
+        raise ValueError(f"sensitivity: need {FACTOR_BASE_YEAR} < year < horizon")
     k_a, k_b, k_boot = jax.random.split(key, 3)
-    A, B = (structural_design(trend_draws, structural_priors, k, n) for k in (k_a, k_b))
-    n_years = math.ceil(horizon - start_year)
-    f = functools.partial(
-        structural_outputs,
-        c=constants(structural_priors.settings),
-        ref_year=float(trend_draws.ref_year),
-        start_year=start_year,
-        n_years=n_years,
-        year=year,
+    A, B = (
+        structural_design(trend, automation.params, structural_priors, k, n, scenario.conditions) for k in (k_a, k_b)
     )
-    groups = (*((i,) for i in range(6)), tuple(range(6, 6 + len(TREND_FIELDS))))
+    layout = K.CellLayout(
+        jnp.asarray(automation.cell_weight),
+        jnp.asarray(automation.cognitive_weight()),
+        jnp.asarray(automation.membership()),
+        jnp.asarray(automation.anchor_year),
+        jnp.asarray(automation.research_weight()),
+    )
+    setup = KernelSetup(
+        jax.tree.map(jnp.asarray, trend), jax.tree.map(jnp.asarray, automation.params), layout, scenario.params
+    )
+    n_years = int(horizon - FACTOR_BASE_YEAR)
+    f = functools.partial(kernel_outputs, setup=setup, n_years=n_years, year=year)
+    n_struct = len(REQUIRED_PRIORS)
+    groups = (*((i,) for i in range(n_struct)), (n_struct,), (n_struct + 1,))
     r = sobol_indices(f, A, B, k_boot, groups=groups, n_boot=n_boot, chunk=chunk)
     outputs = [f"log10 factor {year:g} vs {FACTOR_BASE_YEAR:g}"]
-    outputs += [f"year factor >= 1e{h:g} (cap {start_year + n_years:g})" for h in CROSSING_THRESHOLDS_OOM]
-    inputs = [*REQUIRED_PRIORS, TREND_FACTOR]
+    outputs += [f"year factor >= 1e{h:g}" for h in CROSSING_THRESHOLDS_OOM]
+    outputs += ["year cognitive share >= 50%"]
+    inputs = [*REQUIRED_PRIORS, TREND_FACTOR, AUTOMATION_FACTOR]
     index = pd.MultiIndex.from_product([outputs, inputs], names=["output", "input"])
-    return pd.DataFrame({name: np.asarray(v).reshape(-1) for name, v in r._asdict().items()}, index=index)
+    table = pd.DataFrame({name: np.asarray(v).reshape(-1) for name, v in r._asdict().items()}, index=index)
+    table.attrs.update({"n": int(n), "paths": int((len(groups) + 2) * n), "horizon": int(horizon)})
+    return table
 
 
 __all__ = [
+    "AUTOMATION_FACTOR",
     "CROSSING_THRESHOLDS_OOM",
     "FACTOR_BASE_YEAR",
     "TREND_FACTOR",
-    "TREND_FIELDS",
+    "KernelSetup",
     "SobolIndices",
     "crossing_year",
     "evaluate",
     "group_mask",
     "indices_from_outputs",
+    "kernel_outputs",
     "mixed_matrices",
     "sobol_indices",
     "structural_design",
-    "structural_outputs",
     "structural_sensitivity",
 ]

@@ -25,6 +25,10 @@ from forecast.runs import atomic_dir, atomic_write_csv, new_run_id
 #: The main job's scenarios: the trend line, the three reference scenarios (imposed, not forecast)
 #: and the structural forecast with its two named conditions.
 MAIN_SCENARIOS = ("trend", "conservative", "central", "explosive", "structural", "caps_bind_early", "feedback")
+#: The scenario whose fan, group shares and labour outcomes the main job prints: the forecast.
+MAIN_FORECAST = "structural"
+#: Rows of the Sobol design of the main job's sensitivity table (11 x this many kernel paths).
+MAIN_SENSITIVITY_N = 4096
 #: Years of the labour-outcome table the main job shows.
 MAIN_MACRO_YEARS = (2025, 2030, 2035, 2040)
 Progress = Callable[[str], None] | None
@@ -321,6 +325,7 @@ def main_run(
         allow_unconverged=True,
         region=region,
         progress=progress,
+        sensitivity_n=MAIN_SENSITIVITY_N,
     )
     say("published-figures table and report")
     from forecast.report import build_report, screenshot
@@ -329,7 +334,7 @@ def main_run(
 
     seeds = seeds_table(sim.posterior, sim.results, sim.automation)
     atomic_write_csv(fit.run_dir / "seeds.csv", seeds)
-    macro = macro_table(sim.results["central"])
+    macro = macro_table(sim.results[MAIN_FORECAST])
     macro = macro[macro["year"].isin(MAIN_MACRO_YEARS)]
     checks = pd.read_csv(fit.run_dir / "automation" / "label_check.csv", dtype={"group": "str"})
     report = build_report(
@@ -343,7 +348,8 @@ def main_run(
         verdict=diagnosis.verdict,
         manifest=fit.manifest,
         diagnostic_pngs=diagnosis.plots,
-        extra_tables={f"Adoption and labour outcomes ({region}, central scenario)": macro},
+        sensitivity=sim.sensitivity,
+        extra_tables={f"Adoption and labour outcomes ({region}, {MAIN_FORECAST} forecast)": macro},
     )
     say("screenshot of the report")
     return MainResult(fit, diagnosis, sim, seeds, macro, report, screenshot(report))
@@ -388,7 +394,9 @@ def predict_run(run_dir: Path, *, dates: list[str], seed: int, series: tuple[str
 __all__ = [
     "DiagnoseResult",
     "FitResult",
+    "MAIN_FORECAST",
     "MAIN_SCENARIOS",
+    "MAIN_SENSITIVITY_N",
     "MainResult",
     "check_fit_run",
     "diagnose_run",

@@ -236,6 +236,29 @@ def test_labour_section(inputs, tmp_path):
         assert text in doc, text  # fmt: skip
 
 
+def test_sensitivity_section_and_scenario_kinds(inputs, tmp_path):
+    """Sobol table with standard errors; every reference scenario is labelled imposed, not forecast."""
+    import pandas as pd
+
+    dt, sims, _ = inputs
+    index = pd.MultiIndex.from_product(
+        [["log10 factor 2030 vs 2022"], ["log10_compute_limit_2030", "trend (posterior draw)"]],
+        names=["output", "input"],
+    )
+    sens = pd.DataFrame(
+        {"S1": [0.12, 0.7], "S1_se": [0.01, 0.02], "ST": [0.14, 0.71], "ST_se": [0.01, 0.01]}, index=index
+    )
+    sens.attrs.update({"scenario": "structural", "n": 4096, "paths": 45056})
+    path = build_report(
+        tmp_path, posterior=dt, simulations=sims, seeds=None, manifest=MANIFEST, diagnostic_pngs=[], sensitivity=sens
+    )
+    doc = path.read_text(encoding="utf-8")
+    for text in ("What drives the forecast", "0.12 ± 0.01", "log10_compute_limit_2030", "45056 paths"):
+        assert text in doc, text
+    for name in ("conservative", "central", "explosive"):
+        assert f"{name} — reference scenario: imposed, not forecast" in doc, name
+
+
 def test_verdict_defaults_to_the_manifests(inputs, tmp_path):
     dt, sims, _ = inputs
     no_verdict = MANIFEST.model_copy(update={"convergence": None})

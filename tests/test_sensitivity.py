@@ -17,7 +17,9 @@ import pytest
 from scipy import stats
 
 from forecast.posterior import trend_draws
+from forecast.scenarios import load_scenario
 from forecast.sensitivity import (
+    AUTOMATION_FACTOR,
     TREND_FACTOR,
     crossing_year,
     group_mask,
@@ -25,7 +27,7 @@ from forecast.sensitivity import (
     structural_sensitivity,
 )
 from forecast.structural import REQUIRED_PRIORS, load_structural_priors
-from tests.synthetic import synthetic_posterior
+from tests.synthetic import fake_automation, synthetic_posterior
 
 ALPHA = 0.01
 
@@ -148,8 +150,8 @@ def test_crossing_year_interpolates_and_caps_at_the_horizon():
 def structural_table():
     post = trend_draws(synthetic_posterior(jax.random.key(3), 2, 500))
     priors = load_structural_priors()
-    args = (post, priors, jax.random.key(4), 512)
-    return args, structural_sensitivity(*args, n_boot=100)
+    args = (post, fake_automation(3, 100), load_scenario("structural"), priors, jax.random.key(4), 256)
+    return args, structural_sensitivity(*args, n_boot=100, horizon=2045)
 
 
 def test_structural_sensitivity_table(structural_table):
@@ -157,8 +159,8 @@ def test_structural_sensitivity_table(structural_table):
     assert list(df.columns) == ["S1", "S1_se", "ST", "ST_se"]
     assert df.index.names == ["output", "input"]
     outputs = df.index.get_level_values("output").unique()
-    assert len(outputs) == 3 and outputs[0].startswith("log10 factor 2030 vs 2022")
-    assert list(df.loc[outputs[0]].index) == [*REQUIRED_PRIORS, TREND_FACTOR]
+    assert len(outputs) == 4 and outputs[0].startswith("log10 factor 2030 vs 2022")
+    assert list(df.loc[outputs[0]].index) == [*REQUIRED_PRIORS, TREND_FACTOR, AUTOMATION_FACTOR]
     assert np.isfinite(df.to_numpy()).all()
     # the limit grows only after 2030: the 2030 factor cannot depend on its growth rate, exactly
     assert df.loc[(outputs[0], "compute_limit_growth"), ["S1", "ST"]].abs().max() == 0.0
@@ -170,5 +172,5 @@ def test_structural_sensitivity_table(structural_table):
 
 def test_structural_sensitivity_is_reproducible_and_chunk_invariant(structural_table):
     args, df = structural_table
-    chunked = structural_sensitivity(*args, n_boot=100, chunk=1000)
+    chunked = structural_sensitivity(*args, n_boot=100, horizon=2045, chunk=1000)
     np.testing.assert_array_equal(df.to_numpy(), chunked.to_numpy())
