@@ -303,7 +303,8 @@ def step_rates(state: PathState, t, p: PathParams, sc: ScenarioParams, research)
     Before ``sc.start_year`` the fitted rates apply unchanged; afterwards the scenario schedule
     (reference scenarios: spending slows linearly to GDP growth over the last ``taper`` OOM below
     its cap, hardware stops after ``max_gain`` OOM, algorithms get ``feedback`` x the automated
-    share of AI-research tasks ``research``) and the path's structural draw (the algorithmic rate
+    share of AI-research tasks ``research``) and the path's structural draw (FLOP/$ growth tapers
+    to zero over the last ``hardware_limit_approach_oom`` below its ceiling; the algorithmic rate
     changes by ``exp(slowdown * years / 10)`` and is multiplied by ``(1 + research_feedback *
     research) / (1 + research_feedback * research_start)``: the fitted rate already holds the
     research automation of the data years). The structural caps act on the levels in :func:`step`.
@@ -315,8 +316,11 @@ def step_rates(state: PathState, t, p: PathParams, sc: ScenarioParams, research)
     r_s = jnp.where(active, jnp.minimum(g_s, sc.gdp_growth_oom + (g_s - sc.gdp_growth_oom) * head_s), p.growth_spending)
     gained = state.hardware_oom - p.hardware_at_start
     head_h = jnp.clip((sc.hardware_max_gain_oom - gained) / sc.hardware_taper_oom, 0.0, 1.0)
-    r_h = jnp.where(active, p.growth_hardware * sc.hardware_multiplier * head_h, p.growth_hardware)
     sd = p.structural
+    # the structural ceiling on FLOP/$ still to be gained in the training number format
+    head_lim = jnp.clip((sd.hardware_gain_limit_oom - gained) / sc.hardware_limit_approach_oom, 0.0, 1.0)
+    free_h = p.growth_hardware * sc.hardware_multiplier * head_h
+    r_h = jnp.where(active, jnp.where(free_h > 0, free_h * head_lim, free_h), p.growth_hardware)
     fitted = algorithmic_rate(p.growth_algorithmic, sd.algorithmic_slowdown, t, sc.start_year)
     r_a = jnp.where(
         active,
@@ -332,7 +336,13 @@ def step_rates(state: PathState, t, p: PathParams, sc: ScenarioParams, research)
 
 def structural_constants(sc: ScenarioParams) -> StructuralConstants:
     """The structural settings a scenario carries, as :func:`forecast.structural.log10_gdp` reads them."""
-    return StructuralConstants(sc.log10_gdp_base, sc.structural_gdp_growth_oom, sc.limit_year, sc.physical_approach_oom)
+    return StructuralConstants(
+        sc.log10_gdp_base,
+        sc.structural_gdp_growth_oom,
+        sc.limit_year,
+        sc.physical_approach_oom,
+        sc.hardware_limit_approach_oom,
+    )
 
 
 def step(state: PathState, k, *, t0: float, params: PathParams, scenario: ScenarioParams, curves: Curves) -> PathState:

@@ -199,6 +199,7 @@ class ScenarioParams(NamedTuple):
     structural_gdp_growth_oom: float = 0.012
     limit_year: float = 2030.0
     physical_approach_oom: float = 0.1
+    hardware_limit_approach_oom: float = 0.5
 
 
 class NamedScenario(NamedTuple):
@@ -269,6 +270,7 @@ def resolve_scenario(
         structural_gdp_growth_oom=structural.gdp_growth_oom,
         limit_year=structural.limit_year,
         physical_approach_oom=structural.physical_approach_oom,
+        hardware_limit_approach_oom=structural.hardware_limit_approach_oom,
     )
 
 

@@ -42,6 +42,7 @@ REQUIRED_PRIORS: dict[str, tuple[str, ...]] = {
     "compute_limit_growth": (),
     "algorithmic_slowdown": (),
     "research_feedback": (),
+    "hardware_gain_limit_oom": (),
 }
 #: Stands in for "no limit" in :func:`off_draws` (finite, so float32 kernels never see inf).
 NO_LIMIT = 1.0e6
@@ -69,6 +70,7 @@ class StructuralSettings(StrictModel):
     gdp_growth_per_year: Annotated[float, Field(gt=-0.1, lt=0.3)]
     limit_year: Annotated[float, Field(ge=2020.0, le=2100.0)] = 2030.0
     physical_approach_oom: Annotated[float, Field(gt=0.0, le=5.0)] = 0.1
+    hardware_limit_approach_oom: Annotated[float, Field(gt=0.0, le=5.0)] = 0.5
     offset_tolerance_oom: Annotated[float, Field(gt=0.0, le=2.0)]
     limit_tolerance_oom: Annotated[float, Field(gt=0.0, le=2.0)]
     constraint_correlation: Annotated[float, Field(ge=0.0, le=1.0)]
@@ -82,6 +84,7 @@ class StructuralConstants(NamedTuple):
     gdp_growth_oom: float
     limit_year: float
     physical_approach_oom: float
+    hardware_limit_approach_oom: float = 0.5
 
 
 class StructuralDraws(NamedTuple):
@@ -94,6 +97,7 @@ class StructuralDraws(NamedTuple):
     limit_growth: jax.Array
     algorithmic_slowdown: jax.Array
     research_feedback: jax.Array
+    hardware_gain_limit_oom: jax.Array
 
 
 class LargestRun(NamedTuple):
@@ -123,6 +127,7 @@ def constants(settings: StructuralSettings) -> StructuralConstants:
         math.log10(1.0 + settings.gdp_growth_per_year),
         settings.limit_year,
         settings.physical_approach_oom,
+        settings.hardware_limit_approach_oom,
     )
 
 
@@ -150,7 +155,9 @@ def off_draws(n: int) -> StructuralDraws:
     and rates are those of the scenario file alone.
     """
     full = functools.partial(np.full, n)
-    return StructuralDraws(full(NO_LIMIT), full(1.0), full(0.0), full(NO_LIMIT), full(0.0), full(0.0), full(0.0))
+    return StructuralDraws(
+        full(NO_LIMIT), full(1.0), full(0.0), full(NO_LIMIT), full(0.0), full(0.0), full(0.0), full(NO_LIMIT)
+    )
 
 
 #: A condition that keeps less than this share of the prior is refused as too narrow.

@@ -141,7 +141,7 @@ def structural_case(inputs, **fixed):
 def test_structural_largest_run_is_the_reference_month_step(inputs):
     """With the fitted rates (no slowdown, no feedback) the kernel's largest run is forecast.structural.largest_run."""
     trend, _ = inputs
-    sd, sc = structural_case(inputs, algorithmic_slowdown=0.0, research_feedback=0.0)
+    sd, sc = structural_case(inputs, algorithmic_slowdown=0.0, research_feedback=0.0, hardware_gain_limit_oom=NO_LIMIT)
     c = constants(load_structural_priors().settings)
     _, _, params, curves, s0 = setup(inputs, sc, sd)
     ref = largest_run(per_path(trend)._replace(ref_year=trend.ref_year), sd, c, T0, 20)
@@ -166,6 +166,19 @@ def run_year(state, y, params, scenario, curves):
         return K.step(s, k, t0=T0, params=params, scenario=scenario, curves=curves)
 
     return jax.lax.fori_loop(12 * y, 12 * (y + 1), body, state)
+
+
+def test_structural_hardware_ceiling_holds(inputs):
+    """FLOP/$ gained after the start never passes the path's ceiling draw and reaches it on fast paths."""
+    sd, sc = structural_case(inputs, research_feedback=0.0)
+    sd = sd._replace(hardware_gain_limit_oom=jnp.linspace(0.2, 3.0, N))
+    _, _, params, curves, s0 = setup(inputs, sc, sd)
+    s = run_months(s0, 12 * 30, params, sc, curves)
+    gained = np.asarray(s.hardware_oom - params.hardware_at_start)
+    limit = np.asarray(sd.hardware_gain_limit_oom)
+    assert np.all(gained <= limit + 1e-12)
+    fast = np.asarray(params.growth_hardware) * 30.0 > limit + 1.0
+    assert fast.sum() > 5 and np.all(gained[fast] > limit[fast] - sc.hardware_limit_approach_oom)
 
 
 def test_structural_slowdown_is_the_closed_form(inputs):
