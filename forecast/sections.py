@@ -574,9 +574,10 @@ def kpis(dbl: pd.DataFrame | None, probs: pd.DataFrame, v: ConvergenceVerdict | 
         for comp in ("algorithmic", "hardware", "spending"):
             if comp in dbl.index:
                 cards.append((f"{comp} doubling (months)", fmt_num(dbl.loc[comp, "median"])))
-    if not probs.empty and "trend" in set(probs["scenario"]) and "p_ge_8" in probs:
-        r = probs.set_index("scenario").loc["trend"]
-        cards.append((f"P({int(r['year'])} factor ≥ 1e8 | trend)", fmt_pct(r["p_ge_8"])))
+    for name, given in (("structural", "structural forecast"), ("trend", "trend")):
+        if not probs.empty and name in set(probs["scenario"]) and "p_ge_8" in probs:
+            r = probs.set_index("scenario").loc[name]
+            cards.append((f"P({int(r['year'])} factor ≥ 1e8 | {given})", fmt_pct(r["p_ge_8"])))
     return (
         "<div class='kpis'>"
         + "".join(f"<div class='kpi'><b>{esc(v)}</b><span>{esc(k)}</span></div>" for k, v in cards)

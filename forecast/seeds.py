@@ -4,6 +4,7 @@ fitted model's value with its 90% interval (``forecast seeds``, the report, ``se
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 import numpy as np
@@ -132,12 +133,13 @@ def seeds_table(
     central = PUBLISHED_2030_BANDS_OOM.get("central", 8.0)
     for name, res in forecast.items():
         med = float(res["log10_factor"].sel(series="effective", year=res.attrs.get("prob_year", 2030), quantile=0.5))
+        conditioned = bool(json.loads(res.attrs.get("structural_conditions", "{}") or "{}"))
         factor_row(
-            f"2030 factor, {name} median ({res.attrs.get('scenario_label', 'forecast')})",
+            f"2030 factor, {name} median (structural forecast{', conditioned' if conditioned else ''})",
             res,
             central,
             central,
-            f"{med - central:+.1f} OOM from the published central band; not tuned",
+            f"{med - central:+.1f} OOM from the published central band; not tuned; {res.attrs.get('scenario_label')}",
         )
     factor = (trend.growth_compute + trend.growth_algorithmic) * (GPT4_RELEASE - GPT2_RELEASE)
     add(
