@@ -57,6 +57,13 @@ GATED_VARS = (
     "noise_trend",
     "compute_spending_corr",
     "student_df",
+    # growth forms (forecast.forms): present only in fits of that form
+    "growth_end",
+    "changepoint_time",
+    "slope_change_compute",
+    "slope_change_spending",
+    "slope_change_hardware",
+    "slope_innovation_sd",
 )
 
 

@@ -49,6 +49,12 @@ Two optional priors change the model when their table is present in the prior fi
 - ``ho2024_language_rate``: an informative prior on the language-domain rate from Ho et al.
   (2024), applied as an extra prior factor (``priors/trends_ho2024.toml``; not the default).
 
+Growth forms (:mod:`forecast.forms`) bend the means of the trend series when their prior tables
+are present (``priors/growth_changepoint.toml``, ``priors/growth_local_linear.toml``, laid over this
+file by :func:`forecast.forms.load_form_priors`): the mean is ``level + g * t + shift(t)`` with the
+form's integrated slope deviation ``shift`` (0 for the default constant form). ``growth_end`` is
+each series' slope in the last year of data and ``log10_*_end`` the fitted means there.
+
 Forecasts come from the same function: pass ``forecast_t`` and read the ``pred_*`` sites with
 :class:`numpyro.infer.Predictive`.
 """
@@ -66,10 +72,20 @@ import numpyro.distributions as dist
 import pandas as pd
 from jax import Array
 
+from forecast.forms import FORM_PRIORS, form_terms, growth_form
 from forecast.lineage import eci_effects
 from forecast.priors import PriorSet, load_priors
 from forecast.units import LOG10_2_MONTHS, doubling_months
-from forecast.vocab import DOMAINS, ECI_EFFECTS, GROWTH_COMPONENTS, HARDWARE_SOURCES, OBSERVED_SERIES, TREND_SERIES
+from forecast.vocab import (
+    CHANGEPOINT_GROUPS,
+    DOMAINS,
+    ECI_EFFECTS,
+    FORM_SERIES,
+    GROWTH_COMPONENTS,
+    HARDWARE_SOURCES,
+    OBSERVED_SERIES,
+    TREND_SERIES,
+)
 
 __all__ = [
     "COMPONENTS",
@@ -141,6 +157,8 @@ REQUIRED_PRIORS: dict[str, tuple[str, ...]] = {
 OPTIONAL_PRIORS: dict[str, tuple[str, ...]] = {
     "noise_trend": ("trend_series",),
     "ho2024_language_rate": (),
+    # growth forms of the trend means (forecast.forms): one form's tables at a time
+    **{name: dims for form in FORM_PRIORS.values() for name, dims in form.items()},
 }
 
 #: Latent sites of the trend block: what the predictive sites (``pred_*``) need.
@@ -158,6 +176,9 @@ TREND_LATENT_SITES = (
     "level_hardware_cloud",
     "compute_spending_corr",
     "noise_trend",
+    # growth forms (forecast.forms); present only with their priors
+    *(name for form in FORM_PRIORS.values() for name in form),
+    "slope_z",
 )
 #: Every latent (sampled) site of :func:`trend_model`; ``noise_trend`` exists only when its prior
 #: does.
@@ -242,7 +263,14 @@ class DataScaling:
 
 def load_trend_priors(path: Path | str | None = None) -> PriorSet:
     """Load and validate a trend prior file (``None``: the packaged ``priors/trends.toml``)."""
-    return load_priors(path, required=REQUIRED_PRIORS, optional=OPTIONAL_PRIORS)
+    from forecast.errors import ConfigError
+
+    priors = load_priors(path, required=REQUIRED_PRIORS, optional=OPTIONAL_PRIORS)
+    try:
+        growth_form(priors)
+    except ValueError as exc:
+        raise ConfigError(f"{priors.path}: {exc}", "see forecast.forms.FORM_PRIORS") from None
+    return priors
 
 
 _PAIR_KEY = ["name", "year"]
@@ -401,6 +429,12 @@ def _mean_time(*times) -> Array:
     return jnp.mean(t) if t.shape[0] else jnp.zeros(())
 
 
+def _max_time(*times) -> Array:
+    """Latest of the given time arrays together (0.0 when they are all empty)."""
+    t = jnp.concatenate([jnp.atleast_1d(x) for x in times])
+    return jnp.max(t) if t.shape[0] else jnp.zeros(())
+
+
 def _tril2(l11, l21, l22):
     """Lower-triangular 2 x 2 Cholesky factors ``[[l11, 0], [l21, l22]]`` (batched over leading dims)."""
     l11, l21, l22 = jnp.broadcast_arrays(l11, l21, l22)
@@ -498,11 +532,25 @@ def trend_model(data: ModelData, priors: PriorSet, forecast_t: Array | None = No
         # residual scale of trend series i at time t; constant unless noise_trend is present
         return noise[i] * jnp.exp(noise_trend[i] * (t - centre[i]))
 
+    # The growth form bends the means (forecast.forms; shift 0 for the constant form): compute,
+    # cost and FLOP/$ (release and cloud together) each by their own integrated slope deviation.
+    t_end = _max_time(c.t, s.t, p.t, hr.t, hc.t)
+    form = form_terms(priors, data, t_end, forecast_t)
+
     def mean_compute(t):
-        return level_compute + g_compute * t
+        return level_compute + g_compute * t + form.shift(0, t)
 
     def mean_spending(t):
-        return level_spending + g_spending * t
+        return level_spending + g_spending * t + form.shift(1, t)
+
+    def mean_hardware(i, t):
+        return (level_release, level_cloud)[i] + g_source[i] * t + form.shift(2, t)
+
+    growth_end = numpyro.deterministic("growth_end", jnp.stack([g_compute, g_spending, g_hardware]) + form.slope_end)
+    numpyro.deterministic("doubling_months_end", doubling_months(growth_end))
+    numpyro.deterministic("data_end_time", t_end)
+    numpyro.deterministic("log10_compute_end", mean_compute(t_end))
+    numpyro.deterministic("log10_spending_end", mean_spending(t_end))
 
     _student("compute", df, mean_compute(c.t), scale(0, c.t), c.y)
     _student("spending", df, mean_spending(s.t), scale(1, s.t), s.y)
@@ -511,8 +559,8 @@ def trend_model(data: ModelData, priors: PriorSet, forecast_t: Array | None = No
         sd_c, sd_s = scale(0, p.t), scale(1, p.t)
         loc = jnp.stack([mean_compute(p.t), mean_spending(p.t)], -1)
         _student2("pair", df, loc, _tril2(sd_c, corr * sd_s, sd_s * jnp.sqrt(1.0 - corr**2)), p.y)
-    _student("hardware_release", df, level_release + g_source[0] * hr.t, scale(2, hr.t), hr.y)
-    _student("hardware_cloud", df, level_cloud + g_source[1] * hc.t, scale(3, hc.t), hc.y)
+    _student("hardware_release", df, mean_hardware(0, hr.t), scale(2, hr.t), hr.y)
+    _student("hardware_cloud", df, mean_hardware(1, hc.t), scale(3, hc.t), hc.y)
 
     for i, name in enumerate(DOMAINS):
         # (x_obs, perf) with the latent true compute integrated out (module docstring)
@@ -529,7 +577,7 @@ def trend_model(data: ModelData, priors: PriorSet, forecast_t: Array | None = No
             numpyro.sample("pred_spending", dist.StudentT(df, mean_spending(forecast_t), scale(1, forecast_t)))
             numpyro.sample(
                 "pred_hardware_release",
-                dist.StudentT(df, level_release + g_source[0] * forecast_t, scale(2, forecast_t)),
+                dist.StudentT(df, mean_hardware(0, forecast_t), scale(2, forecast_t)),
             )
 
 
@@ -549,6 +597,12 @@ DIMS: dict[str, list[str]] = {
     "eci_effect_oom": ["eci_effect"],
     "noise": ["series"],
     "noise_trend": ["trend_series"],
+    "growth_end": ["form_series"],
+    "doubling_months_end": ["form_series"],
+    "changepoint_frac": ["changepoint_group"],
+    "changepoint_time": ["changepoint_group"],
+    "slope_innovation_sd": ["form_series"],
+    "slope_z": ["form_series", "slope_segment"],
     "obs_compute": ["compute_obs"],
     "obs_spending": ["spending_obs"],
     "obs_pair": ["pair_obs", "pair_var"],
@@ -566,6 +620,8 @@ COORDS: dict[str, list[str]] = {
     "hardware_source": list(HARDWARE_SOURCES),
     "series": list(SERIES),
     "trend_series": list(TREND_SERIES),
+    "form_series": list(FORM_SERIES),
+    "changepoint_group": list(CHANGEPOINT_GROUPS),
     "eci_effect": list(ECI_EFFECTS),
     "pair_var": list(PAIR_VARS),
     "domain_var": list(DOMAIN_VARS),

@@ -20,5 +20,22 @@ HARDWARE_SOURCES = ("release", "cloud")
 #: Growth components of the fitted trend, in the order of the ``component`` dim. compute =
 #: spending x FLOP/$ (x the identity gap); effective compute = compute x algorithmic efficiency.
 GROWTH_COMPONENTS = ("compute", "spending", "hardware", "algorithmic")
+#: Series whose mean a growth form bends (``form_series`` dim): the release-price and cloud-price
+#: FLOP/$ series share the ``hardware`` deviation (they measure the same price-performance).
+FORM_SERIES = ("compute", "spending", "hardware")
+#: Growth forms of the trend series' mean (:mod:`forecast.forms`).
+GROWTH_FORMS = ("constant", "changepoint", "local_linear")
+#: Changepoint groups (``changepoint_group`` dim): frontier compute and cost share a date.
+CHANGEPOINT_GROUPS = ("frontier", "hardware")
 
-__all__ = ["DOMAINS", "ECI_EFFECTS", "GROWTH_COMPONENTS", "HARDWARE_SOURCES", "OBSERVED_SERIES", "TREND_SERIES"]
+__all__ = [
+    "CHANGEPOINT_GROUPS",
+    "DOMAINS",
+    "ECI_EFFECTS",
+    "FORM_SERIES",
+    "GROWTH_COMPONENTS",
+    "GROWTH_FORMS",
+    "HARDWARE_SOURCES",
+    "OBSERVED_SERIES",
+    "TREND_SERIES",
+]
