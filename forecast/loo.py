@@ -107,7 +107,7 @@ def loo_table(fits: Mapping[str, xr.DataTree], units: Mapping[str, Mapping[str, 
                 f"({len(diff)} differ, e.g. {diff[:3]}); LOO compares only the same units"
             )
     loos = {name: az.loo(dt, pointwise=True) for name, dt in per.items()}
-    table = az.compare(loos, round_to="none")
+    table = az.compare(loos, method="stacking", round_to="none")
     out = pd.DataFrame(
         {
             "elpd_loo": table["elpd"],
