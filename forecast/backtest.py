@@ -36,6 +36,7 @@ from numpyro.handlers import seed, substitute, trace
 from scipy import stats
 
 from forecast.model import (
+    FORM_LATENT_SITES,
     LATENT_SITES,
     REF_YEAR,
     TREND_LATENT_SITES,
@@ -120,7 +121,7 @@ def predictive_components(
     # A latent site the predictive needs but the posterior lacks would silently be drawn from
     # its prior inside the trace: refuse instead (e.g. a fit without noise_trend, priors with it).
     sites = trace(seed(model, rng_seed=0)).get_trace(data, priors, forecast_t=t)
-    missing = [k for k in TREND_LATENT_SITES if k in sites and k not in samples]
+    missing = [k for k in (*TREND_LATENT_SITES, *FORM_LATENT_SITES) if k in sites and k not in samples]
     if missing:
         raise ValueError(f"posterior lacks {missing} of the model with these priors; pass the fit's own priors")
 

@@ -103,6 +103,7 @@ __all__ = [
     "TREND_LATENT_SITES",
     "TREND_SITES",
     "DataScaling",
+    "FORM_LATENT_SITES",
     "DomainSeries",
     "ModelData",
     "PairSeries",
@@ -176,14 +177,14 @@ TREND_LATENT_SITES = (
     "level_hardware_cloud",
     "compute_spending_corr",
     "noise_trend",
-    # growth forms (forecast.forms); present only with their priors
-    *(name for form in FORM_PRIORS.values() for name in form),
-    "slope_z",
 )
+#: Latent sites of the growth forms (forecast.forms); present only with their priors.
+FORM_LATENT_SITES = (*(name for form in FORM_PRIORS.values() for name in form), "slope_z")
 #: Every latent (sampled) site of :func:`trend_model`; ``noise_trend`` exists only when its prior
 #: does.
 LATENT_SITES = (
     *TREND_LATENT_SITES,
+    *FORM_LATENT_SITES,
     "algorithmic_hypermean",
     "algorithmic_domain_sd",
     "domain_z",

@@ -10,6 +10,7 @@ import pytest
 from scipy import stats
 
 from forecast.errors import ConfigError
+from forecast.forms import FORM_PRIORS
 from forecast.model import OPTIONAL_PRIORS, REQUIRED_PRIORS, load_trend_priors
 from forecast.priors import REGISTRY, PriorSpec, load_priors
 from forecast.resources import priors_path
@@ -65,7 +66,8 @@ def test_optional_priors_are_checked_like_required_ones(tmp_path):
     constant = tmp_path / "constant.toml"
     constant.write_text(text[:start] + text[text.index("\n[compute_spending_corr]\n") :], encoding="utf-8")
     assert "noise_trend" not in load_trend_priors(constant)
-    assert set(OPTIONAL_PRIORS) == {"noise_trend", "ho2024_language_rate"}
+    forms = {name for form in FORM_PRIORS.values() for name in form}  # growth forms, forecast.forms
+    assert set(OPTIONAL_PRIORS) == {"noise_trend", "ho2024_language_rate", *forms}
 
 
 BAD = json.loads((Path(__file__).parent / "fixtures/priors/expected.json").read_text())
