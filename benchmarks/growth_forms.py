@@ -50,6 +50,7 @@ def _fit(args) -> None:
     import numpy as np
     import pandas as pd
 
+    from forecast.backtest import _empty_domain
     from forecast.data import load_data
     from forecast.forms import form_draws, load_form_priors, stack_draws
     from forecast.gate import check_convergence
@@ -57,11 +58,16 @@ def _fit(args) -> None:
     from forecast.loo import loo_table
     from forecast.model import TREND_SITES, model_data, observation_units
     from forecast.units import doubling_months
+    from forecast.vocab import DOMAINS
 
     frames = load_data(None)
     data, scaling = model_data(frames)
-    config = SamplerConfig(chains=args.chains, draws=args.draws, warmup=args.warmup)
+    if not args.with_domains:
+        data = data._replace(**{d: _empty_domain() for d in DOMAINS})
+    config = SamplerConfig(chains=args.chains, draws=args.draws, warmup=args.warmup, target_accept=args.target_accept)
     units = observation_units(frames)
+    if not args.with_domains:
+        units = {s: u for s, u in units.items() if s in TREND_SITES}
     fits, gates = {}, []
     for form in args.forms:
         path = args.out / f"fit_{form}.nc"
@@ -146,7 +152,7 @@ def _backtest(args) -> None:
     from forecast.backtest import backtest_forms
     from forecast.infer import SamplerConfig
 
-    sampler = SamplerConfig(chains=2, draws=args.bt_draws, warmup=args.bt_warmup)
+    sampler = SamplerConfig(chains=2, draws=args.bt_draws, warmup=args.bt_warmup, target_accept=args.target_accept)
 
     def save(result, weights):
         result.scores.to_csv(args.out / "backtest_scores.csv", index=False)
@@ -229,7 +235,10 @@ def main(argv=None) -> None:
     p.add_argument("--origins", type=int, nargs="+", default=list(ORIGINS))
     p.add_argument("--bt-draws", type=int, default=400)
     p.add_argument("--bt-warmup", type=int, default=400)
-    p.add_argument("--with-domains", action="store_true", help="backtest fits keep the algorithmic-progress rows")
+    p.add_argument(
+        "--with-domains", action="store_true", help="keep the algorithmic-progress rows (default: trend series only)"
+    )
+    p.add_argument("--target-accept", type=float, default=0.95)
     args = p.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     print(f"command: {shlex.join([sys.executable, *sys.argv])}", flush=True)
