@@ -200,25 +200,28 @@ def backtest_summary(scores):
     return pd.DataFrame(rows)
 
 
+def _md(df, fmt: str = "{:.3f}") -> str:
+    """A DataFrame as a Markdown table (no tabulate dependency)."""
+    cells = [[fmt.format(v) if isinstance(v, float) else str(v) for v in row] for row in df.itertuples(index=False)]
+    head = "| " + " | ".join(map(str, df.columns)) + " |\n| " + " | ".join("---" for _ in df.columns) + " |\n"
+    return head + "\n".join("| " + " | ".join(r) + " |" for r in cells)
+
+
 def _report(args) -> None:
     import pandas as pd
 
-    def md(df):
-        return df.to_markdown(index=False, floatfmt=".3f") if hasattr(df, "to_markdown") else df.to_string(index=False)
-
-    for name in ("gates.csv", "loo_trend_units.csv", "loo_all_units.csv", "doubling_end.csv"):
+    for name in ("gates.csv", "loo_trend_units.csv", "doubling_end.csv"):
         p = args.out / name
         if p.exists():
-            print(f"\n## {name}\n")
-            print(pd.read_csv(p).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+            print(f"\n{name}\n\n{_md(pd.read_csv(p))}")
     p = args.out / "backtest_scores.csv"
     if p.exists():
         scores = pd.read_csv(p)
-        print(f"\n## backtest (origins {sorted(scores['cutoff'].unique().tolist())})\n")
-        print(backtest_summary(scores).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-        print(pd.read_csv(args.out / "backtest_weights.csv").to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-        print(pd.read_csv(args.out / "backtest_fits.csv").to_string(index=False, float_format=lambda v: f"{v:.1f}"))
-    del md
+        print(f"\nbacktest (origins {sorted(scores['cutoff'].unique().tolist())})\n")
+        print(_md(backtest_summary(scores)))
+        print("\n" + _md(pd.read_csv(args.out / "backtest_weights.csv")))
+        fits = pd.read_csv(args.out / "backtest_fits.csv")
+        print("\n" + _md(fits[[c for c in fits if not c.startswith("rows_")]], "{:.0f}"))
 
 
 def main(argv=None) -> None:
