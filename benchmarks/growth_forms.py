@@ -10,7 +10,7 @@ Three steps, each writing into ``--out`` (default ``/tmp/forms``):
   all units), stacking weights (``arviz_stats.compare(method="stacking")``), and the doubling
   times at the data end per form and for the stacked mixture (``forecast.forms.stack_draws``,
   20 000 draws, key 1);
-- ``backtest``: ``forecast.backtest.backtest_forms`` at a 5-year horizon (observations released in
+- ``backtest``: ``forecast.form_backtest.backtest_forms`` at a 5-year horizon (observations released in
   ``(Y + 4, Y + 5]``), origins 2014-2020, each form and the stacked mixture (weights from each
   origin's own fits) against OLS; 2 chains x 400 draws + 400 warm-up per fit; results are written
   after every origin;
@@ -50,8 +50,8 @@ def _fit(args) -> None:
     import numpy as np
     import pandas as pd
 
-    from forecast.backtest import _empty_domain
     from forecast.data import load_data
+    from forecast.form_backtest import _empty_domain
     from forecast.forms import form_draws, load_form_priors, stack_draws
     from forecast.gate import check_convergence
     from forecast.infer import GATED_VARS, SamplerConfig, fit
@@ -149,7 +149,7 @@ def _fit(args) -> None:
 def _backtest(args) -> None:
     import jax
 
-    from forecast.backtest import backtest_forms
+    from forecast.form_backtest import backtest_forms
     from forecast.infer import SamplerConfig
 
     sampler = SamplerConfig(chains=2, draws=args.bt_draws, warmup=args.bt_warmup, target_accept=args.target_accept)
