@@ -1,0 +1,86 @@
+"""The 2030 factor under the stacked mixture of growth forms (issue 14), through the Monte Carlo kernel.
+
+Each mixture draw (``forecast.forms.stack_draws`` with the stacking weights of
+``benchmarks/growth_forms.py fit``) becomes one trend draw: its compute, spending and hardware
+slopes in the last year of data, its identity gap there, and a line through its fitted means at the
+data end; the algorithmic (language) rate is paired from a full fit (the form fits leave the
+ImageNet / ECI rows out, so theirs is the prior). The paths then run the trend and the structural
+forecast as ``forecast run`` does. Approximations, said in the output: the slope walk of the
+local-linear form is not continued beyond the data (its spread is understated), and 2022 -> data end
+follows the end slopes (the factor is also printed from the data end).
+
+    JAX_PLATFORMS=cpu .venv/bin/python benchmarks/mixture_forecast.py --forms /tmp/forms --run runs/<id>
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("JAX_ENABLE_X64", "True")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print P(2030 factor >= 1e4 / 1e8 / 1e12) and the medians under the mixture."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--forms", type=Path, required=True, help="output folder of growth_forms.py fit")
+    ap.add_argument("--run", type=Path, required=True, help="a forecast run (posterior.nc and automation/)")
+    ap.add_argument("--paths", type=int, default=100_000)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+
+    import arviz as az
+    import jax
+    import numpy as np
+    import xarray as xr
+
+    from forecast import automation as A
+    from forecast.forms import form_draws, stack_draws
+    from forecast.occupations import load_occupations
+    from forecast.posterior import TrendDraws, trend_draws
+    from forecast.scenarios import load_scenario
+    from forecast.simulate import simulate
+    from forecast.tasks import load_task_evidence
+    from forecast.vocab import GROWTH_FORMS
+
+    weights = json.loads((args.forms / "stacking.json").read_text())["weights"]
+    draws = {f: form_draws(xr.open_datatree(args.forms / f"fit_{f}.nc"), f) for f in GROWTH_FORMS}
+    k_mix, k_pair, k_sim = jax.random.split(jax.random.key(args.seed), 3)
+    mix = stack_draws(draws, weights, 20_000, key=k_mix)
+    full = trend_draws(xr.open_datatree(args.run / "posterior.nc"))
+    pair = np.asarray(jax.random.randint(k_pair, (20_000,), 0, full.growth_algorithmic.shape[0]))
+    trend = TrendDraws(
+        growth_compute=mix.growth_end[:, 0],
+        growth_spending=mix.growth_end[:, 1],
+        growth_hardware=mix.growth_end[:, 2],
+        growth_algorithmic=np.asarray(full.growth_algorithmic)[pair],
+        identity_gap=mix.identity_gap_end,
+        log10_compute_ref=mix.log10_compute_end,
+        log10_spending_ref=mix.log10_spending_end,
+        ref_year=float(mix.end_year),
+    )
+    occ = load_occupations()
+    evidence = load_task_evidence(groups=list(occ["group"]))
+    dt_auto = az.from_netcdf(args.run / "automation" / "posterior.nc").load()
+    auto = A.fit_from_datatree(dt_auto, occ, evidence, A.load_automation_priors()).posterior
+    print(f"stacking weights {weights}; {args.paths} paths, seed {args.seed}; data end {mix.end_year:.2f}")
+    for source, tr in (("mixture", trend), ("constant (full fit)", full)):
+        for name in ("trend", "structural"):
+            res = simulate(tr, load_scenario(name), auto, paths=args.paths, until_year=2030, key=k_sim)
+            q = res["log10_factor"].sel(series="effective", year=2030)
+            p = res["prob_factor_headline"].values
+            print(
+                f"{source:20s} {name:10s} 2030 factor vs 2022: median {float(q.sel(quantile=0.5)):.2f} "
+                f"(90% {float(q.sel(quantile=0.05)):.2f}-{float(q.sel(quantile=0.95)):.2f}); "
+                f"P(>=1e4/1e8/1e12) {p[0]:.3f} / {p[1]:.3f} / {p[2]:.4f}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
