@@ -1,6 +1,7 @@
 """The joint trend model: one pure NumPyro function of data and a validated prior set.
 
-Series and their likelihoods (Student-t residuals throughout, one shared degrees of freedom):
+Series and their likelihoods (Student-t residuals throughout, one shared degrees of freedom; the
+trend series optionally sinh-arcsinh t, see ``residual_skew`` below):
 
 - frontier models, ``compute`` (log10 training FLOP, ``level_compute + growth_compute * t``) and
   ``spending`` (log10 training cost in 2023 USD, ``level_spending + growth_spending * t``). Epoch
@@ -46,6 +47,19 @@ Two optional priors change the model when their table is present in the prior fi
 - ``noise_trend`` (dims ``trend_series``): residual scales of the four trend series change
   smoothly over time, ``noise_s * exp(noise_trend_s * t)``; chosen by PSIS-LOO (see
   ``benchmarks/RESULTS.md``) and in the default file;
+- ``residual_skew`` and ``residual_tail`` (dims ``trend_series``): sinh-arcsinh Student-t residuals
+  (Jones & Pewsey 2009; :mod:`forecast.sinharcsinh`) for the four trend series, with per-series
+  skew ``eps`` and tail weight ``delta``: ``z = sinh(delta * asinh((x - loc) / scale) - eps)`` follows
+  the Student-t (for a compute/cost pair coordinate-wise, ``(z1, z2)`` the bivariate t). Epoch's
+  frontier flag keeps models in the top 10 of compute at release, so frontier models cannot sit far
+  below the trend while records sit far above it (right skew, a short lower tail). ``eps = 0``,
+  ``delta = 1`` is the Student-t model exactly; either table alone switches on its parameter (the
+  other stays at 0 or 1). Parameterised by the **median** and the **central scale** (the slope of
+  the quantile function at the median, :func:`forecast.sinharcsinh.from_median`): the trend line
+  stays the median of a new observation, as it is under the symmetric t (so ``level_*`` and
+  ``log10_compute_ref`` keep their meaning downstream), and ``noise`` stays the scale of the bulk.
+  In the ``loc``/``scale`` form the median ``loc + scale sinh(eps / delta)`` and the central scale
+  ``scale cosh(eps / delta) / delta`` ride on ridges of (level, skew) and (noise, tail);
 - ``ho2024_language_rate``: an informative prior on the language-domain rate from Ho et al.
   (2024), applied as an extra prior factor (``priors/trends_ho2024.toml``; not the default).
 
@@ -68,6 +82,7 @@ from jax import Array
 
 from forecast.lineage import eci_effects
 from forecast.priors import PriorSet, load_priors
+from forecast.sinharcsinh import SinhArcsinhBivariateT, SinhArcsinhStudentT, from_median
 from forecast.units import LOG10_2_MONTHS, doubling_months
 from forecast.vocab import DOMAINS, ECI_EFFECTS, GROWTH_COMPONENTS, HARDWARE_SOURCES, OBSERVED_SERIES, TREND_SERIES
 
@@ -140,6 +155,8 @@ REQUIRED_PRIORS: dict[str, tuple[str, ...]] = {
 #: Priors that switch a model feature on when present in the prior file.
 OPTIONAL_PRIORS: dict[str, tuple[str, ...]] = {
     "noise_trend": ("trend_series",),
+    "residual_skew": ("trend_series",),
+    "residual_tail": ("trend_series",),
     "ho2024_language_rate": (),
 }
 
@@ -158,9 +175,11 @@ TREND_LATENT_SITES = (
     "level_hardware_cloud",
     "compute_spending_corr",
     "noise_trend",
+    "residual_skew",
+    "residual_tail",
 )
-#: Every latent (sampled) site of :func:`trend_model`; ``noise_trend`` exists only when its prior
-#: does.
+#: Every latent (sampled) site of :func:`trend_model`; ``noise_trend``, ``residual_skew`` and
+#: ``residual_tail`` exist only when their priors do.
 LATENT_SITES = (
     *TREND_LATENT_SITES,
     "algorithmic_hypermean",
@@ -385,14 +404,22 @@ def _prior(priors: PriorSet, name: str):
     return numpyro.sample(name, priors[name].to_numpyro())
 
 
-def _student(name: str, df, mean, scale, obs) -> None:
+def _residual(df, median, scale, shape=None):
+    """A trend series' residual law: Student-t, or sinh-arcsinh t with that median and central scale
+    when ``shape = (skew, tail)``."""
+    if shape is None:
+        return dist.StudentT(df, median, scale)
+    return SinhArcsinhStudentT(df, *from_median(median, scale, *shape), *shape)
+
+
+def _student(name: str, df, mean, scale, obs, shape=None) -> None:
     # obs is None when replicating data (posterior predictive); the plate size then comes from
     # the times, which are always present. An empty series (e.g. ECI before 2023 in an as-of
     # fit) adds nothing to the likelihood.
     if jnp.shape(mean)[0] == 0:
         return
     with numpyro.plate(f"{name}_obs", jnp.shape(mean)[0]):
-        numpyro.sample(f"obs_{name}", dist.StudentT(df, mean, scale), obs=obs)
+        numpyro.sample(f"obs_{name}", _residual(df, mean, scale, shape), obs=obs)
 
 
 def _mean_time(*times) -> Array:
@@ -466,6 +493,11 @@ def trend_model(data: ModelData, priors: PriorSet, forecast_t: Array | None = No
             noise_trend = _prior(priors, "noise_trend")
     else:
         noise_trend = jnp.zeros(len(TREND_SERIES))
+    skewed = "residual_skew" in priors or "residual_tail" in priors
+    if skewed:
+        with numpyro.plate("trend_series", len(TREND_SERIES)):
+            skew = _prior(priors, "residual_skew") if "residual_skew" in priors else jnp.zeros(len(TREND_SERIES))
+            tail = _prior(priors, "residual_tail") if "residual_tail" in priors else jnp.ones(len(TREND_SERIES))
     df = _prior(priors, "student_df")
     corr = _prior(priors, "compute_spending_corr")
 
@@ -484,6 +516,8 @@ def trend_model(data: ModelData, priors: PriorSet, forecast_t: Array | None = No
     numpyro.deterministic("growth", growth)
     numpyro.deterministic("doubling_months", doubling_months(growth))
     numpyro.deterministic("effective_growth", g_compute + g_language)
+    # the median frontier model's log10 compute and cost at the reference date (the trend line is
+    # the median, with or without skew)
     numpyro.deterministic("log10_compute_ref", level_compute)
     numpyro.deterministic("log10_spending_ref", level_spending)
 
@@ -498,21 +532,36 @@ def trend_model(data: ModelData, priors: PriorSet, forecast_t: Array | None = No
         # residual scale of trend series i at time t; constant unless noise_trend is present
         return noise[i] * jnp.exp(noise_trend[i] * (t - centre[i]))
 
+    def shape(i):
+        # (skew, tail) of trend series i, or None for the plain Student-t
+        return (skew[i], tail[i]) if skewed else None
+
     def mean_compute(t):
         return level_compute + g_compute * t
 
     def mean_spending(t):
         return level_spending + g_spending * t
 
-    _student("compute", df, mean_compute(c.t), scale(0, c.t), c.y)
-    _student("spending", df, mean_spending(s.t), scale(1, s.t), s.y)
+    _student("compute", df, mean_compute(c.t), scale(0, c.t), c.y, shape(0))
+    _student("spending", df, mean_spending(s.t), scale(1, s.t), s.y, shape(1))
     if p.t.shape[0]:
         # covariance [[sd_c^2, r sd_c sd_s], [r sd_c sd_s, sd_s^2]]
         sd_c, sd_s = scale(0, p.t), scale(1, p.t)
         loc = jnp.stack([mean_compute(p.t), mean_spending(p.t)], -1)
-        _student2("pair", df, loc, _tril2(sd_c, corr * sd_s, sd_s * jnp.sqrt(1.0 - corr**2)), p.y)
-    _student("hardware_release", df, level_release + g_source[0] * hr.t, scale(2, hr.t), hr.y)
-    _student("hardware_cloud", df, level_cloud + g_source[1] * hc.t, scale(3, hc.t), hc.y)
+        if skewed:
+            # the transform coordinate-wise, (z_c, z_s) the same bivariate t (unit scales, corr)
+            with numpyro.plate("pair_obs", p.t.shape[0]):
+                numpyro.sample(
+                    "obs_pair",
+                    SinhArcsinhBivariateT(
+                        df, *from_median(loc, jnp.stack([sd_c, sd_s], -1), skew[:2], tail[:2]), corr, skew[:2], tail[:2]
+                    ),
+                    obs=p.y,
+                )
+        else:
+            _student2("pair", df, loc, _tril2(sd_c, corr * sd_s, sd_s * jnp.sqrt(1.0 - corr**2)), p.y)
+    _student("hardware_release", df, level_release + g_source[0] * hr.t, scale(2, hr.t), hr.y, shape(2))
+    _student("hardware_cloud", df, level_cloud + g_source[1] * hc.t, scale(3, hc.t), hc.y, shape(3))
 
     for i, name in enumerate(DOMAINS):
         # (x_obs, perf) with the latent true compute integrated out (module docstring)
@@ -525,11 +574,11 @@ def trend_model(data: ModelData, priors: PriorSet, forecast_t: Array | None = No
 
     if forecast_t is not None:
         with numpyro.plate("forecast", forecast_t.shape[0]):
-            numpyro.sample("pred_compute", dist.StudentT(df, mean_compute(forecast_t), scale(0, forecast_t)))
-            numpyro.sample("pred_spending", dist.StudentT(df, mean_spending(forecast_t), scale(1, forecast_t)))
+            numpyro.sample("pred_compute", _residual(df, mean_compute(forecast_t), scale(0, forecast_t), shape(0)))
+            numpyro.sample("pred_spending", _residual(df, mean_spending(forecast_t), scale(1, forecast_t), shape(1)))
             numpyro.sample(
                 "pred_hardware_release",
-                dist.StudentT(df, level_release + g_source[0] * forecast_t, scale(2, forecast_t)),
+                _residual(df, level_release + g_source[0] * forecast_t, scale(2, forecast_t), shape(2)),
             )
 
 
@@ -549,6 +598,8 @@ DIMS: dict[str, list[str]] = {
     "eci_effect_oom": ["eci_effect"],
     "noise": ["series"],
     "noise_trend": ["trend_series"],
+    "residual_skew": ["trend_series"],
+    "residual_tail": ["trend_series"],
     "obs_compute": ["compute_obs"],
     "obs_spending": ["spending_obs"],
     "obs_pair": ["pair_obs", "pair_var"],

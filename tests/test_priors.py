@@ -65,7 +65,7 @@ def test_optional_priors_are_checked_like_required_ones(tmp_path):
     constant = tmp_path / "constant.toml"
     constant.write_text(text[:start] + text[text.index("\n[compute_spending_corr]\n") :], encoding="utf-8")
     assert "noise_trend" not in load_trend_priors(constant)
-    assert set(OPTIONAL_PRIORS) == {"noise_trend", "ho2024_language_rate"}
+    assert set(OPTIONAL_PRIORS) == {"noise_trend", "residual_skew", "residual_tail", "ho2024_language_rate"}
 
 
 BAD = json.loads((Path(__file__).parent / "fixtures/priors/expected.json").read_text())
