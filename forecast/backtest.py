@@ -6,7 +6,8 @@ For each origin year ``Y`` the model is fitted on the data dated up to ``Y`` (de
 scales with that data only). Each actual observation released in ``(Y + h - 1, Y + h]`` is then
 scored under the posterior predictive of "a model (or chip) released on that date" (sites
 ``pred_compute``, ``pred_spending``, ``pred_hardware_release``): the exact predictive is the
-equal-weight mixture of the Student-t components of the posterior draws, which gives the PIT,
+equal-weight mixture of the posterior draws' residual laws (Student-t, or sinh-arcsinh t when the
+priors hold ``residual_skew`` / ``residual_tail``: :mod:`forecast.sinharcsinh`), which gives the PIT,
 the central-interval coverage (``|PIT - 0.5| <= p/2``) and the log score exactly; the CRPS uses
 the ``fair`` ensemble estimator on draws from that mixture.
 
@@ -35,6 +36,7 @@ from jax import Array
 from numpyro.handlers import seed, substitute, trace
 from scipy import stats
 
+from forecast import sinharcsinh as sas
 from forecast.model import (
     FORM_LATENT_SITES,
     LATENT_SITES,
@@ -88,7 +90,7 @@ def posterior_samples(dt: xr.DataTree) -> dict[str, Array]:
 def predictive_components(
     samples: dict, data: ModelData, priors: PriorSet, forecast_t, *, key: Array, model: Callable = trend_model
 ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Student-t parameters of each posterior draw's predictive at the forecast times.
+    """Residual-law parameters of each posterior draw's predictive at the forecast times.
 
     Read from the model itself (a trace with the latent sites substituted), so the predictive
     cannot drift from the model's definition.
@@ -111,7 +113,8 @@ def predictive_components(
     Returns
     -------
     dict
-        ``{series: (df, loc, scale)}``, each ``(draws, n)``, for the series in :data:`TARGETS`.
+        ``{series: (df, loc, scale, skew, tail)}``, each ``(draws, n)``, for the series in
+        :data:`TARGETS` (``skew`` 0 and ``tail`` 1 for the Student-t model).
     """
     t = jnp.asarray(forecast_t, dtype=float)
     n_draws = next(iter(samples.values())).shape[0]
@@ -126,30 +129,27 @@ def predictive_components(
         tr = trace(seed(substitute(model, data=s), rng_seed=k)).get_trace(data, priors, forecast_t=t)
         out = {}
         for series, site in TARGETS.items():
-            fn = tr[site]["fn"]
-            fn = getattr(fn, "base_dist", fn)
-            shape = t.shape
-            out[series] = tuple(jnp.broadcast_to(v, shape) for v in (fn.df, fn.loc, fn.scale))
+            out[series] = tuple(jnp.broadcast_to(v, t.shape) for v in sas.residual_params(tr[site]["fn"]))
         return out
 
     res = jax.jit(jax.vmap(one))(samples, jax.random.split(key, n_draws))
     return {k: tuple(np.asarray(a) for a in v) for k, v in res.items()}
 
 
-def _mixture_cdf(y, df, loc, scale):
-    return stats.t.cdf((y[None, :] - loc) / scale, df).mean(axis=0)
+def _mixture_cdf(y, df, loc, scale, skew=0.0, tail=1.0):
+    return sas.cdf(y[None, :], df, loc, scale, skew, tail).mean(axis=0)
 
 
-def _mixture_quantiles(probs, df, loc, scale, iters: int = 60) -> np.ndarray:
-    """Exact quantiles of the equal-weight t mixture by bisection, shape ``(len(probs), n)``."""
-    spread = scale * stats.t.ppf(0.9999, df)
-    lo0, hi0 = (loc - spread).min(axis=0), (loc + spread).max(axis=0)
+def _mixture_quantiles(probs, df, loc, scale, skew=0.0, tail=1.0, iters: int = 60) -> np.ndarray:
+    """Exact quantiles of the equal-weight mixture by bisection, shape ``(len(probs), n)``."""
+    lo0 = sas.ppf(1e-4, df, loc, scale, skew, tail).min(axis=0)
+    hi0 = sas.ppf(0.9999, df, loc, scale, skew, tail).max(axis=0)
     out = []
     for p in probs:
         lo, hi = lo0.copy(), hi0.copy()
         for _ in range(iters):
             mid = 0.5 * (lo + hi)
-            below = _mixture_cdf(mid, df, loc, scale) < p
+            below = _mixture_cdf(mid, df, loc, scale, skew, tail) < p
             lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
         out.append(0.5 * (lo + hi))
     return np.asarray(out)
@@ -168,7 +168,7 @@ def predict(
     """Posterior-predictive quantiles of frontier log10 compute and log10 cost at release dates.
 
     The predictive of "a frontier model released on that date" is the mixture over posterior
-    draws of the model's Student-t ``pred_*`` sites; its quantiles are computed exactly (by
+    draws of the model's ``pred_*`` sites (Student-t or sinh-arcsinh t); its quantiles are computed exactly (by
     bisection on the mixture CDF), so they carry no extra Monte Carlo noise.
 
     Parameters
@@ -208,11 +208,13 @@ def predict(
     ]
     rows = []
     for s in series:
-        df, loc, scale = comps[s]
-        qs = _mixture_quantiles(quantiles, df, loc, scale)
+        df, loc, scale, skew, tail = comps[s]
+        qs = _mixture_quantiles(quantiles, df, loc, scale, skew, tail)
+        # the mixture mean (finite when every component has df * tail > 1; NaN otherwise); with
+        # skew it is not the mean of loc
+        means = sas.mean(df, loc, scale, skew, tail).mean(axis=0)
         for j, y in enumerate(years):
-            # the mixture mean (finite when every component has df > 1, as under the default prior)
-            row = {"date": labels[j], "year": y, "series": s, "unit": units[s], "mean": float(loc[:, j].mean())}
+            row = {"date": labels[j], "year": y, "series": s, "unit": units[s], "mean": float(means[j])}
             row |= {f"q{round(100 * p):02d}": float(qs[i, j]) for i, p in enumerate(quantiles)}
             rows.append(row)
     return pd.DataFrame(rows)
@@ -436,12 +438,12 @@ def backtest(
             names = d["name"].astype(str).to_numpy()
             base = {"cutoff": int(origin), "horizon": h, "series": s}
             # model: exact mixture PIT and log score; ensemble CRPS from mixture draws
-            tdf, loc, scale = (a[:, j] for a in comps[s])
-            pit = _mixture_cdf(y, tdf, loc, scale)
-            lp = stats.t.logpdf((y[None, :] - loc) / scale, tdf) - np.log(scale)
-            ens = loc[None] + scale[None] * rng.standard_t(np.broadcast_to(tdf, (draws_per_component, *tdf.shape)))
+            tdf, loc, scale, skew, tail = (a[:, j] for a in comps[s])
+            pit = _mixture_cdf(y, tdf, loc, scale, skew, tail)
+            lp = sas.logpdf(y[None, :], tdf, loc, scale, skew, tail)
+            ens = sas.sample(rng, tdf, loc, scale, skew, tail, size=(draws_per_component, *tdf.shape))
             ens = ens.reshape(-1, n).T
-            q = _mixture_quantiles((0.05, 0.5, 0.95), tdf, loc, scale)
+            q = _mixture_quantiles((0.05, 0.5, 0.95), tdf, loc, scale, skew, tail)
             parts.append(
                 _score_rows(
                     y,

@@ -92,7 +92,9 @@ _LEVELS = ("level_compute", "level_spending", "level_hardware_release", "level_h
 _BY_DOMAIN = ("compute_pop_loc", "compute_pop_trend", "compute_pop_sd")
 
 
-def quantity_names(forecast_year: float = 2030.0, *, time_varying_scale: bool = True) -> tuple[str, ...]:
+def quantity_names(
+    forecast_year: float = 2030.0, *, time_varying_scale: bool = True, skew: bool = False, tail: bool = False
+) -> tuple[str, ...]:
     """Names of the SBC test quantities for a given forecast year.
 
     Parameters
@@ -102,6 +104,9 @@ def quantity_names(forecast_year: float = 2030.0, *, time_varying_scale: bool = 
     time_varying_scale
         Whether the priors hold ``noise_trend`` (the residual scales' time trends are then
         quantities too).
+    skew, tail
+        Whether the priors hold ``residual_skew`` / ``residual_tail`` (the sinh-arcsinh skew and
+        tail weight of each trend series are then quantities too).
 
     Returns
     -------
@@ -122,6 +127,8 @@ def quantity_names(forecast_year: float = 2030.0, *, time_varying_scale: bool = 
         "growth_hardware_cloud",
         *(f"noise_{s}" for s in OBSERVED_SERIES),
         *((f"noise_trend_{s}" for s in TREND_SERIES) if time_varying_scale else ()),
+        *((f"residual_skew_{s}" for s in TREND_SERIES) if skew else ()),
+        *((f"residual_tail_{s}" for s in TREND_SERIES) if tail else ()),
         "compute_spending_corr",
         "student_df",
         *_LEVELS,
@@ -295,6 +302,9 @@ def _quantities(samples: dict, forecast_t: float) -> dict[str, Array]:
     out |= {f"noise_{s}": samples["noise"][..., i] for i, s in enumerate(OBSERVED_SERIES)}
     if "noise_trend" in samples:
         out |= {f"noise_trend_{s}": samples["noise_trend"][..., i] for i, s in enumerate(TREND_SERIES)}
+    for site in ("residual_skew", "residual_tail"):
+        if site in samples:
+            out |= {f"{site}_{s}": samples[site][..., i] for i, s in enumerate(TREND_SERIES)}
     out["compute_spending_corr"] = samples["compute_spending_corr"]
     out["student_df"] = samples["student_df"]
     out |= {name: samples[name] for name in _LEVELS}
@@ -564,7 +574,11 @@ def run_sbc(
 
     # -- fit in padded chunks
     fit_chunk = _FITTERS[fitter](fit_model, priors, config, forecast_t, design)
-    time_varying = "noise_trend" in priors
+    flags = {
+        "time_varying_scale": "noise_trend" in priors,
+        "skew": "residual_skew" in priors,
+        "tail": "residual_tail" in priors,
+    }
     keys = jax.vmap(lambda i: jax.random.fold_in(k_fit, i))(jnp.arange(n))
     kept_idx = np.flatnonzero(finite)
     draws: dict[str, list] = {}
@@ -587,7 +601,7 @@ def run_sbc(
     year = f"{config.forecast_year:g}"
     rename = {"trend_compute": f"trend_compute_{year}", "pred_compute": f"pred_compute_{year}"}
     ranks, pits = {}, {}
-    for name in _quantities_order(time_varying):
+    for name in _quantities_order(**flags):
         col = rename.get(name, name)
         r, p = rank_statistics(truth[name][kept_idx], np.concatenate(draws[name]), rng=rng)
         ranks[col], pits[col] = r, p
@@ -605,8 +619,8 @@ def run_sbc(
     )
 
 
-def _quantities_order(time_varying_scale: bool) -> list[str]:
-    names = quantity_names(time_varying_scale=time_varying_scale)
+def _quantities_order(time_varying_scale: bool, skew: bool = False, tail: bool = False) -> list[str]:
+    names = quantity_names(time_varying_scale=time_varying_scale, skew=skew, tail=tail)
     names = [q for q in names if not q.startswith(("trend_compute_", "pred_compute_"))]
     return names + ["trend_compute", "pred_compute"]
 

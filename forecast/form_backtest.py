@@ -20,6 +20,7 @@ import xarray as xr
 from jax import Array
 from scipy import stats
 
+from forecast import sinharcsinh as sas
 from forecast.backtest import (
     TARGETS,
     BacktestResult,
@@ -40,37 +41,38 @@ def _empty_domain() -> DomainSeries:
 
 
 def _weighted_components(comps: Sequence[tuple], weights: Sequence[float]):
-    """Concatenate Student-t components ``(df, loc, scale)`` of several mixtures ``(D_f, n)`` into one,
+    """Concatenate components ``(df, loc, scale, skew, tail)`` of several mixtures ``(D_f, n)`` into one,
     each component weighted ``w_f / D_f`` (weights normalised to sum 1; weight-0 mixtures dropped)."""
     w = np.asarray(weights, dtype=float)
     keep = w > 0  # a form with weight 0 adds no component (and no log 0)
     comps, w = [c for c, k in zip(comps, keep, strict=True) if k], w[keep] / w[keep].sum()
     per = np.concatenate([np.full(c[1].shape[0], wf / c[1].shape[0]) for c, wf in zip(comps, w, strict=True)])
-    return tuple(np.concatenate([c[i] for c in comps], axis=0) for i in range(3)), per
+    return tuple(np.concatenate([c[i] for c in comps], axis=0) for i in range(len(comps[0]))), per
 
 
 def _score_mixture(y, comps, weights, rng, draws_per_component, bisect_iters: int = 60):
     """PIT, log score, fair ensemble CRPS and 5/50/95% quantiles of a weighted t mixture at ``y``.
 
-    ``comps`` is ``(df, loc, scale)`` of shape ``(components, n)``, ``weights`` ``(components,)``
-    summing to 1. The ensemble for the CRPS draws ``draws_per_component x components`` members,
-    the component of each by its weight.
+    ``comps`` is ``(df, loc, scale, skew, tail)`` of shape ``(components, n)`` (the sinh-arcsinh
+    Student-t of :mod:`forecast.sinharcsinh`; skew 0, tail 1 is the plain t), ``weights``
+    ``(components,)`` summing to 1. The ensemble for the CRPS draws ``draws_per_component x
+    components`` members, the component of each by its weight.
     """
-    tdf, loc, scale = comps
+    tdf, loc, scale, skew, tail = comps
     wcol = weights[:, None]
 
     def cdf(v):
-        return (wcol * stats.t.cdf((v[None, :] - loc) / scale, tdf)).sum(axis=0)
+        return (wcol * sas.cdf(v[None, :], tdf, loc, scale, skew, tail)).sum(axis=0)
 
     pit = cdf(y)
-    lp = stats.t.logpdf((y[None, :] - loc) / scale, tdf) - np.log(scale) + np.log(wcol)
+    lp = sas.logpdf(y[None, :], tdf, loc, scale, skew, tail) + np.log(wcol)
     logs = -np.logaddexp.reduce(lp, axis=0)
     m = draws_per_component * loc.shape[0]
     pick = rng.choice(loc.shape[0], size=m, p=weights)
-    ens = loc[pick] + scale[pick] * rng.standard_t(tdf[pick])
+    ens = sas.sample(rng, tdf[pick], loc[pick], scale[pick], skew[pick], tail[pick])
     crps = crps_ensemble(y, ens.T, estimator="fair")
-    spread = scale * stats.t.ppf(0.9999, tdf)
-    lo0, hi0 = (loc - spread).min(axis=0), (loc + spread).max(axis=0)
+    lo0 = sas.ppf(1e-4, tdf, loc, scale, skew, tail).min(axis=0)
+    hi0 = sas.ppf(0.9999, tdf, loc, scale, skew, tail).max(axis=0)
     qs = []
     for p in (0.05, 0.5, 0.95):
         lo, hi = lo0.copy(), hi0.copy()

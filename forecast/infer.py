@@ -55,6 +55,8 @@ GATED_VARS = (
     "compute_pop_sd",
     "noise",
     "noise_trend",
+    "residual_skew",
+    "residual_tail",
     "compute_spending_corr",
     "student_df",
     # growth forms (forecast.forms): present only in fits of that form

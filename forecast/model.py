@@ -1,6 +1,7 @@
 """The joint trend model: one pure NumPyro function of data and a validated prior set.
 
-Series and their likelihoods (Student-t residuals throughout, one shared degrees of freedom):
+Series and their likelihoods (Student-t residuals throughout, one shared degrees of freedom; the
+trend series optionally sinh-arcsinh t, see ``residual_skew`` below):
 
 - frontier models, ``compute`` (log10 training FLOP, ``level_compute + growth_compute * t``) and
   ``spending`` (log10 training cost in 2023 USD, ``level_spending + growth_spending * t``). Epoch
@@ -46,6 +47,19 @@ Two optional priors change the model when their table is present in the prior fi
 - ``noise_trend`` (dims ``trend_series``): residual scales of the four trend series change
   smoothly over time, ``noise_s * exp(noise_trend_s * t)``; chosen by PSIS-LOO (see
   ``benchmarks/RESULTS.md``) and in the default file;
+- ``residual_skew`` and ``residual_tail`` (dims ``trend_series``): sinh-arcsinh Student-t residuals
+  (Jones & Pewsey 2009; :mod:`forecast.sinharcsinh`) for the four trend series, with per-series
+  skew ``eps`` and tail weight ``delta``: ``z = sinh(delta * asinh((x - loc) / scale) - eps)`` follows
+  the Student-t (for a compute/cost pair coordinate-wise, ``(z1, z2)`` the bivariate t). Epoch's
+  frontier flag keeps models in the top 10 of compute at release, so frontier models cannot sit far
+  below the trend while records sit far above it (right skew, a short lower tail). ``eps = 0``,
+  ``delta = 1`` is the Student-t model exactly; either table alone switches on its parameter (the
+  other stays at 0 or 1). Parameterised by the **median** and the **central scale** (the slope of
+  the quantile function at the median, :func:`forecast.sinharcsinh.from_median`): the trend line
+  stays the median of a new observation, as it is under the symmetric t (so ``level_*`` and
+  ``log10_compute_ref`` keep their meaning downstream), and ``noise`` stays the scale of the bulk.
+  In the ``loc``/``scale`` form the median ``loc + scale sinh(eps / delta)`` and the central scale
+  ``scale cosh(eps / delta) / delta`` ride on ridges of (level, skew) and (noise, tail);
 - ``ho2024_language_rate``: an informative prior on the language-domain rate from Ho et al.
   (2024), applied as an extra prior factor (``priors/trends_ho2024.toml``; not the default).
 
@@ -61,20 +75,32 @@ Forecasts come from the same function: pass ``forecast_t`` and read the ``pred_*
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 import jax.numpy as jnp
-import numpy as np
 import numpyro
 import numpyro.distributions as dist
-import pandas as pd
 from jax import Array
 
 from forecast.forms import FORM_PRIORS, form_terms, growth_form
-from forecast.lineage import eci_effects
+from forecast.model_data import (
+    OBSERVATIONS,
+    PAIR_VARS,
+    REF_YEAR,
+    TREND_SITES,
+    DataScaling,
+    DomainSeries,
+    ModelData,
+    PairSeries,
+    TrendSeries,
+    model_data,
+    observation_units,
+    pair_frames,
+    with_observations,
+    without_observations,
+)
 from forecast.priors import PriorSet, load_priors
+from forecast.sinharcsinh import SinhArcsinhBivariateT, SinhArcsinhStudentT, from_median
 from forecast.units import LOG10_2_MONTHS, doubling_months
 from forecast.vocab import (
     CHANGEPOINT_GROUPS,
@@ -124,12 +150,8 @@ SERIES = OBSERVED_SERIES
 COMPONENTS = GROWTH_COMPONENTS
 #: The domain whose algorithmic rate is the ``algorithmic`` component: language models.
 LANGUAGE_DOMAIN = "eci"
-#: The two values of a frontier model in the bivariate likelihood, the ``pair_var`` dim.
-PAIR_VARS = ("compute", "spending")
 #: The two values of an algorithmic-progress row, the ``domain_var`` dim.
 DOMAIN_VARS = ("log10_compute", "performance")
-#: Default reference date (decimal year) at which levels are defined and time is centred.
-REF_YEAR = 2020.0
 
 #: Prior names the model needs, with the dims each must declare.
 REQUIRED_PRIORS: dict[str, tuple[str, ...]] = {
@@ -157,6 +179,8 @@ REQUIRED_PRIORS: dict[str, tuple[str, ...]] = {
 #: Priors that switch a model feature on when present in the prior file.
 OPTIONAL_PRIORS: dict[str, tuple[str, ...]] = {
     "noise_trend": ("trend_series",),
+    "residual_skew": ("trend_series",),
+    "residual_tail": ("trend_series",),
     "ho2024_language_rate": (),
     # growth forms of the trend means (forecast.forms): one form's tables at a time
     **{name: dims for form in FORM_PRIORS.values() for name, dims in form.items()},
@@ -177,11 +201,13 @@ TREND_LATENT_SITES = (
     "level_hardware_cloud",
     "compute_spending_corr",
     "noise_trend",
+    "residual_skew",
+    "residual_tail",
 )
 #: Latent sites of the growth forms (forecast.forms); present only with their priors.
 FORM_LATENT_SITES = (*(name for form in FORM_PRIORS.values() for name in form), "slope_z")
-#: Every latent (sampled) site of :func:`trend_model`; ``noise_trend`` exists only when its prior
-#: does.
+#: Every latent (sampled) site of :func:`trend_model`; ``noise_trend``, ``residual_skew`` and
+#: ``residual_tail`` exist only when their priors do.
 LATENT_SITES = (
     *TREND_LATENT_SITES,
     *FORM_LATENT_SITES,
@@ -198,70 +224,6 @@ LATENT_SITES = (
 )
 
 
-class TrendSeries(NamedTuple):
-    """A log-linear series: ``t`` years since the reference date, ``y`` log10 values."""
-
-    t: Array
-    y: Array
-
-
-class PairSeries(NamedTuple):
-    """Frontier models with both values: ``t`` and ``y`` of shape ``(n, 2)`` (log10 FLOP, log10 USD)."""
-
-    t: Array
-    y: Array
-
-
-class DomainSeries(NamedTuple):
-    """An algorithmic-progress domain: time ``t``, observations ``xy`` ``(n, 2)`` (centred log10
-    compute as recorded, standardised performance) and lineage marks ``effects`` ``(n,
-    len(ECI_EFFECTS))`` (zeros outside ECI)."""
-
-    t: Array
-    xy: Array
-    effects: Array
-
-
-class ModelData(NamedTuple):
-    """All arrays the model conditions on (a pytree; static facts live in :class:`DataScaling`).
-
-    ``compute`` and ``spending`` hold the frontier models with only that value; ``pair`` those
-    with both.
-    """
-
-    compute: TrendSeries
-    spending: TrendSeries
-    pair: PairSeries
-    hardware_release: TrendSeries
-    hardware_cloud: TrendSeries
-    imagenet: DomainSeries
-    eci: DomainSeries
-
-
-#: Observed sites of the trend block (frontier models, chips, cloud prices).
-TREND_SITES = ("obs_compute", "obs_spending", "obs_pair", "obs_hardware_release", "obs_hardware_cloud")
-#: Observed sites and the ``(ModelData field, series field)`` each one holds.
-OBSERVATIONS: dict[str, tuple[str, str]] = {
-    "obs_compute": ("compute", "y"),
-    "obs_spending": ("spending", "y"),
-    "obs_pair": ("pair", "y"),
-    "obs_hardware_release": ("hardware_release", "y"),
-    "obs_hardware_cloud": ("hardware_cloud", "y"),
-    **{f"obs_{d}": (d, "xy") for d in DOMAINS},
-}
-
-
-@dataclass(frozen=True)
-class DataScaling:
-    """Constants used to centre and standardise the data, kept to map results back."""
-
-    ref_year: float
-    t_mean: dict[str, float]
-    x_mean: dict[str, float]
-    y_mean: dict[str, float]
-    y_sd: dict[str, float]
-
-
 def load_trend_priors(path: Path | str | None = None) -> PriorSet:
     """Load and validate a trend prior file (``None``: the packaged ``priors/trends.toml``)."""
     from forecast.errors import ConfigError
@@ -274,154 +236,26 @@ def load_trend_priors(path: Path | str | None = None) -> PriorSet:
     return priors
 
 
-_PAIR_KEY = ["name", "year"]
-
-
-def pair_frames(compute: pd.DataFrame, spending: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Split frontier-model rows into those with both values and those with one.
-
-    A compute row and a spending row are the same model when name and date agree.
-
-    Returns
-    -------
-    pair, compute_only, spending_only : pandas.DataFrame
-        ``pair`` in the compute frame's order with columns ``name``, ``year``, ``compute``,
-        ``spending``; the others are rows of the input frames.
-    """
-    m = compute[[*_PAIR_KEY, "log10_value"]].merge(
-        spending[[*_PAIR_KEY, "log10_value"]], on=_PAIR_KEY, how="left", suffixes=("_c", "_s"), sort=False
-    )
-    both = m["log10_value_s"].notna().to_numpy()
-    pair = m.loc[both].rename(columns={"log10_value_c": "compute", "log10_value_s": "spending"})
-    in_compute = spending[_PAIR_KEY].merge(compute[_PAIR_KEY], on=_PAIR_KEY, how="left", indicator=True)
-    spending_only = spending.loc[(in_compute["_merge"] == "left_only").to_numpy()]
-    return pair.reset_index(drop=True), compute.loc[~both].reset_index(drop=True), spending_only.reset_index(drop=True)
-
-
-def model_data(frames, ref_year: float = REF_YEAR) -> tuple[ModelData, DataScaling]:
-    """Convert tidy frames (:class:`forecast.data.TrendFrames`) to model arrays.
-
-    Parameters
-    ----------
-    frames
-        Object with DataFrame attributes ``compute``, ``spending``, ``hardware_release``,
-        ``hardware_cloud`` (columns ``name``, ``year``, ``log10_value``) and ``imagenet``, ``eci``
-        (columns ``name``, ``year``, ``log10_compute``, ``performance``).
-    ref_year
-        Decimal year at which time is centred and levels are defined.
-
-    Returns
-    -------
-    (ModelData, DataScaling)
-    """
-
-    def trend(df) -> TrendSeries:
-        return TrendSeries(
-            t=jnp.asarray(df["year"].to_numpy(dtype=float) - ref_year),
-            y=jnp.asarray(df["log10_value"].to_numpy(dtype=float)),
-        )
-
-    t_mean, x_mean, y_mean, y_sd, domains = {}, {}, {}, {}, {}
-    for name in DOMAINS:
-        df = getattr(frames, name)
-        x = df["log10_compute"].to_numpy(dtype=float)
-        y = df["performance"].to_numpy(dtype=float)
-        years = df["year"].to_numpy(dtype=float)
-        # Centring and scaling use only the data being fitted, so an as-of fit sees no future.
-        # Time is centred at the domain's own mean date: the intercept is then not an
-        # extrapolation and is nearly uncorrelated with the domain's rate (better NUTS geometry).
-        t_mean[name] = float(years.mean()) if len(years) else ref_year
-        x_mean[name] = float(x.mean()) if len(x) else 0.0
-        y_mean[name] = float(y.mean()) if len(y) else 0.0
-        y_sd[name] = float(y.std()) if len(y) > 1 and y.std() > 0 else 1.0
-        marks = eci_effects(df["name"], years, x) if name == "eci" else np.zeros((len(df), len(ECI_EFFECTS)))
-        domains[name] = DomainSeries(
-            t=jnp.asarray(years - t_mean[name]),
-            xy=jnp.asarray(np.stack([x - x_mean[name], (y - y_mean[name]) / y_sd[name]], -1).reshape(-1, 2)),
-            effects=jnp.asarray(marks),
-        )
-    pair, compute_only, spending_only = pair_frames(frames.compute, frames.spending)
-    data = ModelData(
-        compute=trend(compute_only),
-        spending=trend(spending_only),
-        pair=PairSeries(
-            t=jnp.asarray(pair["year"].to_numpy(dtype=float) - ref_year),
-            y=jnp.asarray(pair[list(PAIR_VARS)].to_numpy(dtype=float).reshape(-1, 2)),
-        ),
-        hardware_release=trend(frames.hardware_release),
-        hardware_cloud=trend(frames.hardware_cloud),
-        imagenet=domains["imagenet"],
-        eci=domains["eci"],
-    )
-    return data, DataScaling(ref_year=ref_year, t_mean=t_mean, x_mean=x_mean, y_mean=y_mean, y_sd=y_sd)
-
-
-def observation_units(frames, *, paired: bool = True) -> dict[str, list[str]]:
-    """One label per element of each observed site, naming the observation unit it belongs to.
-
-    A unit is what leave-one-out leaves out: one frontier model (its compute and cost together,
-    whether they enter as a pair or, in a model with separate likelihoods, as two sites), one
-    chip, one cloud price, one algorithmic-progress row (its recorded compute and its score).
-    Labels are ``"<unit kind>:<name>@<decimal year>"``, in the order :func:`model_data` gives.
-
-    Parameters
-    ----------
-    frames
-        As for :func:`model_data`.
-    paired
-        ``False`` gives the sites of a model with separate compute and cost likelihoods over all
-        rows (the model before the joint likelihood), for comparisons with it.
-
-    Returns
-    -------
-    dict
-        ``{site: [label, ...]}`` for every site of :data:`OBSERVATIONS` with rows.
-    """
-
-    def labels(kind, df):
-        return [f"{kind}:{n}@{y:.6f}" for n, y in zip(df["name"], df["year"], strict=True)]
-
-    pair, compute_only, spending_only = pair_frames(frames.compute, frames.spending)
-    if not paired:
-        pair, compute_only, spending_only = pair.iloc[:0], frames.compute, frames.spending
-    out = {
-        "obs_compute": labels("frontier_model", compute_only),
-        "obs_spending": labels("frontier_model", spending_only),
-        "obs_pair": labels("frontier_model", pair),
-        "obs_hardware_release": labels("hardware_release", frames.hardware_release),
-        "obs_hardware_cloud": labels("hardware_cloud", frames.hardware_cloud),
-    }
-    for d in DOMAINS:
-        out[f"obs_{d}"] = labels(d, getattr(frames, d))
-    return {site: lab for site, lab in out.items() if lab}
-
-
-def without_observations(data: ModelData) -> ModelData:
-    """The same times and covariates with every observed field set to ``None`` (for simulation)."""
-    return with_observations(data, dict.fromkeys(OBSERVATIONS))
-
-
-def with_observations(data: ModelData, values: dict) -> ModelData:
-    """``data`` with the observed fields of the sites in ``values`` replaced (others unchanged)."""
-    out = data._asdict()
-    for site, v in values.items():
-        field, attr = OBSERVATIONS[site]
-        out[field] = out[field]._replace(**{attr: v})
-    return ModelData(**out)
-
-
 def _prior(priors: PriorSet, name: str):
     return numpyro.sample(name, priors[name].to_numpyro())
 
 
-def _student(name: str, df, mean, scale, obs) -> None:
+def _residual(df, median, scale, shape=None):
+    """A trend series' residual law: Student-t, or sinh-arcsinh t with that median and central scale
+    when ``shape = (skew, tail)``."""
+    if shape is None:
+        return dist.StudentT(df, median, scale)
+    return SinhArcsinhStudentT(df, *from_median(median, scale, *shape), *shape)
+
+
+def _student(name: str, df, mean, scale, obs, shape=None) -> None:
     # obs is None when replicating data (posterior predictive); the plate size then comes from
     # the times, which are always present. An empty series (e.g. ECI before 2023 in an as-of
     # fit) adds nothing to the likelihood.
     if jnp.shape(mean)[0] == 0:
         return
     with numpyro.plate(f"{name}_obs", jnp.shape(mean)[0]):
-        numpyro.sample(f"obs_{name}", dist.StudentT(df, mean, scale), obs=obs)
+        numpyro.sample(f"obs_{name}", _residual(df, mean, scale, shape), obs=obs)
 
 
 def _mean_time(*times) -> Array:
@@ -501,6 +335,11 @@ def trend_model(data: ModelData, priors: PriorSet, forecast_t: Array | None = No
             noise_trend = _prior(priors, "noise_trend")
     else:
         noise_trend = jnp.zeros(len(TREND_SERIES))
+    skewed = "residual_skew" in priors or "residual_tail" in priors
+    if skewed:
+        with numpyro.plate("trend_series", len(TREND_SERIES)):
+            skew = _prior(priors, "residual_skew") if "residual_skew" in priors else jnp.zeros(len(TREND_SERIES))
+            tail = _prior(priors, "residual_tail") if "residual_tail" in priors else jnp.ones(len(TREND_SERIES))
     df = _prior(priors, "student_df")
     corr = _prior(priors, "compute_spending_corr")
 
@@ -519,6 +358,8 @@ def trend_model(data: ModelData, priors: PriorSet, forecast_t: Array | None = No
     numpyro.deterministic("growth", growth)
     numpyro.deterministic("doubling_months", doubling_months(growth))
     numpyro.deterministic("effective_growth", g_compute + g_language)
+    # the median frontier model's log10 compute and cost at the reference date (the trend line is
+    # the median, with or without skew)
     numpyro.deterministic("log10_compute_ref", level_compute)
     numpyro.deterministic("log10_spending_ref", level_spending)
 
@@ -538,6 +379,10 @@ def trend_model(data: ModelData, priors: PriorSet, forecast_t: Array | None = No
     t_end = _max_time(c.t, s.t, p.t, hr.t, hc.t)
     form = form_terms(priors, data, t_end, forecast_t)
 
+    def shape(i):
+        # (skew, tail) of trend series i, or None for the plain Student-t
+        return (skew[i], tail[i]) if skewed else None
+
     def mean_compute(t):
         return level_compute + g_compute * t + form.shift(0, t)
 
@@ -553,15 +398,26 @@ def trend_model(data: ModelData, priors: PriorSet, forecast_t: Array | None = No
     numpyro.deterministic("log10_compute_end", mean_compute(t_end))
     numpyro.deterministic("log10_spending_end", mean_spending(t_end))
 
-    _student("compute", df, mean_compute(c.t), scale(0, c.t), c.y)
-    _student("spending", df, mean_spending(s.t), scale(1, s.t), s.y)
+    _student("compute", df, mean_compute(c.t), scale(0, c.t), c.y, shape(0))
+    _student("spending", df, mean_spending(s.t), scale(1, s.t), s.y, shape(1))
     if p.t.shape[0]:
         # covariance [[sd_c^2, r sd_c sd_s], [r sd_c sd_s, sd_s^2]]
         sd_c, sd_s = scale(0, p.t), scale(1, p.t)
         loc = jnp.stack([mean_compute(p.t), mean_spending(p.t)], -1)
-        _student2("pair", df, loc, _tril2(sd_c, corr * sd_s, sd_s * jnp.sqrt(1.0 - corr**2)), p.y)
-    _student("hardware_release", df, mean_hardware(0, hr.t), scale(2, hr.t), hr.y)
-    _student("hardware_cloud", df, mean_hardware(1, hc.t), scale(3, hc.t), hc.y)
+        if skewed:
+            # the transform coordinate-wise, (z_c, z_s) the same bivariate t (unit scales, corr)
+            with numpyro.plate("pair_obs", p.t.shape[0]):
+                numpyro.sample(
+                    "obs_pair",
+                    SinhArcsinhBivariateT(
+                        df, *from_median(loc, jnp.stack([sd_c, sd_s], -1), skew[:2], tail[:2]), corr, skew[:2], tail[:2]
+                    ),
+                    obs=p.y,
+                )
+        else:
+            _student2("pair", df, loc, _tril2(sd_c, corr * sd_s, sd_s * jnp.sqrt(1.0 - corr**2)), p.y)
+    _student("hardware_release", df, mean_hardware(0, hr.t), scale(2, hr.t), hr.y, shape(2))
+    _student("hardware_cloud", df, mean_hardware(1, hc.t), scale(3, hc.t), hc.y, shape(3))
 
     for i, name in enumerate(DOMAINS):
         # (x_obs, perf) with the latent true compute integrated out (module docstring)
@@ -574,11 +430,11 @@ def trend_model(data: ModelData, priors: PriorSet, forecast_t: Array | None = No
 
     if forecast_t is not None:
         with numpyro.plate("forecast", forecast_t.shape[0]):
-            numpyro.sample("pred_compute", dist.StudentT(df, mean_compute(forecast_t), scale(0, forecast_t)))
-            numpyro.sample("pred_spending", dist.StudentT(df, mean_spending(forecast_t), scale(1, forecast_t)))
+            numpyro.sample("pred_compute", _residual(df, mean_compute(forecast_t), scale(0, forecast_t), shape(0)))
+            numpyro.sample("pred_spending", _residual(df, mean_spending(forecast_t), scale(1, forecast_t), shape(1)))
             numpyro.sample(
                 "pred_hardware_release",
-                dist.StudentT(df, mean_hardware(0, forecast_t), scale(2, forecast_t)),
+                _residual(df, mean_hardware(0, forecast_t), scale(2, forecast_t), shape(2)),
             )
 
 
@@ -604,6 +460,8 @@ DIMS: dict[str, list[str]] = {
     "changepoint_time": ["changepoint_group"],
     "slope_innovation_sd": ["form_series"],
     "slope_z": ["form_series", "slope_segment"],
+    "residual_skew": ["trend_series"],
+    "residual_tail": ["trend_series"],
     "obs_compute": ["compute_obs"],
     "obs_spending": ["spending_obs"],
     "obs_pair": ["pair_obs", "pair_var"],

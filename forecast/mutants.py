@@ -18,17 +18,22 @@ import numpyro
 import numpyro.distributions as dist
 
 from forecast.model import ModelData, trend_model
+from forecast.sinharcsinh import SinhArcsinhBivariateT, SinhArcsinhStudentT
 
 __all__ = ["half_data", "ignore_correlation", "variance_as_scale"]
 
 
 class _SquareScale(numpyro.primitives.Messenger):
-    """Replace the scale of every univariate ``obs_*``/``pred_*`` Student-t by its square."""
+    """Replace the scale of every univariate ``obs_*``/``pred_*`` Student-t (plain or
+    sinh-arcsinh) by its square."""
 
     def process_message(self, msg):
         name = msg.get("name") or ""
         if msg["type"] == "sample" and name.startswith(("obs_", "pred_")):
             fn = msg["fn"]
+            if isinstance(fn, SinhArcsinhStudentT):
+                msg["fn"] = SinhArcsinhStudentT(fn.df, fn.loc, fn.scale**2, fn.skew, fn.tail)
+                return
             base = getattr(fn, "base_dist", fn)
             if not isinstance(base, dist.StudentT):
                 return
@@ -42,6 +47,9 @@ class _DropCorrelation(numpyro.primitives.Messenger):
     def process_message(self, msg):
         if msg["type"] == "sample" and msg.get("name") == "obs_pair":
             fn = msg["fn"]
+            if isinstance(fn, SinhArcsinhBivariateT):
+                msg["fn"] = SinhArcsinhBivariateT(fn.df, fn.loc, fn.scale, jnp.zeros_like(fn.corr), fn.skew, fn.tail)
+                return
             base = getattr(fn, "base_dist", fn)
             tril = base.scale_tril
             sd = jnp.sqrt(jnp.sum(tril**2, axis=-1))  # sqrt of diag(L L^T): the marginal sds

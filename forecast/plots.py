@@ -44,6 +44,8 @@ KEY_VARS = [
     "growth_hardware_source",
     "noise",
     "noise_trend",
+    "residual_skew",
+    "residual_tail",
     "compute_spending_corr",
     "student_df",
 ]

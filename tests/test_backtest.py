@@ -29,6 +29,8 @@ def _point_posterior(draws=8):
     """A posterior DataTree whose every draw is the known truth (the trend block, all prediction needs)."""
     data_vars = {}
     for k in TREND_LATENT_SITES:
+        if k not in TRUTH:
+            continue  # optional sites the default priors do not have (residual_skew, residual_tail)
         v = np.asarray(TRUTH[k], dtype=float)
         arr = np.broadcast_to(v, (1, draws, *v.shape)).copy()
         data_vars[k] = (["chain", "draw", *DIMS.get(k, [])], arr)

@@ -239,8 +239,14 @@ def test_weighted_mixture_scores_match_the_equal_weight_mixture():
 
     rng = np.random.default_rng(0)
     d, n = 300, 7
-    a = (np.full((d, n), 4.0), rng.normal(0, 0.3, (d, n)), rng.uniform(0.2, 0.4, (d, n)))
-    b = (np.full((d // 2, n), 6.0), rng.normal(2, 0.3, (d // 2, n)), rng.uniform(0.2, 0.4, (d // 2, n)))
+    plain = (np.zeros((d, n)), np.ones((d, n)))  # skew 0, tail 1: the Student-t
+    a = (np.full((d, n), 4.0), rng.normal(0, 0.3, (d, n)), rng.uniform(0.2, 0.4, (d, n)), *plain)
+    b = (
+        np.full((d // 2, n), 6.0),
+        rng.normal(2, 0.3, (d // 2, n)),
+        rng.uniform(0.2, 0.4, (d // 2, n)),
+        *(x[: d // 2] for x in plain),
+    )
     y = rng.normal(0, 0.5, n)
     mix, per = _weighted_components([a, b], [1.0, 0.0])
     pit, logs, crps, q = _score_mixture(y, mix, per, np.random.default_rng(1), 4)

@@ -67,7 +67,7 @@ def test_optional_priors_are_checked_like_required_ones(tmp_path):
     constant.write_text(text[:start] + text[text.index("\n[compute_spending_corr]\n") :], encoding="utf-8")
     assert "noise_trend" not in load_trend_priors(constant)
     forms = {name for form in FORM_PRIORS.values() for name in form}  # growth forms, forecast.forms
-    assert set(OPTIONAL_PRIORS) == {"noise_trend", "ho2024_language_rate", *forms}
+    assert set(OPTIONAL_PRIORS) == {"noise_trend", "residual_skew", "residual_tail", "ho2024_language_rate", *forms}
 
 
 BAD = json.loads((Path(__file__).parent / "fixtures/priors/expected.json").read_text())
