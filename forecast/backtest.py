@@ -323,6 +323,29 @@ class BacktestResult:
         return pd.DataFrame(rows)
 
 
+def ols_rows(hist: pd.DataFrame, y, names, years, base: dict) -> list[pd.DataFrame]:
+    """Scores of the OLS baseline fitted to ``hist`` (``year``, ``log10_value``) at ``y``; none under 4 rows."""
+    if len(hist) < 4:
+        return []
+    odf, oloc, oscale = ols_predictive(hist["year"], hist["log10_value"], years)
+    tq = stats.t.ppf(0.95, odf)
+    return [
+        _score_rows(
+            y,
+            names,
+            years,
+            method="ols",
+            pit=stats.t.cdf((y - oloc) / oscale, odf),
+            logs=log_score_student_t(y, odf, oloc, oscale),
+            crps=crps_student_t(y, odf, oloc, oscale),
+            lo90=oloc - tq * oscale,
+            hi90=oloc + tq * oscale,
+            median=oloc,
+            base=base,
+        )
+    ]
+
+
 def _score_rows(y, names, years, *, method, pit, logs, crps, lo90, hi90, median, base):
     dev = np.abs(pit - 0.5)
     return pd.DataFrame(
@@ -460,25 +483,7 @@ def backtest(
                 )
             )
             # OLS on the same truncated series
-            hist = getattr(cut, s)
-            if len(hist) >= 4:
-                odf, oloc, oscale = ols_predictive(hist["year"], hist["log10_value"], years)
-                tq = stats.t.ppf(0.95, odf)
-                parts.append(
-                    _score_rows(
-                        y,
-                        names,
-                        years,
-                        method="ols",
-                        pit=stats.t.cdf((y - oloc) / oscale, odf),
-                        logs=log_score_student_t(y, odf, oloc, oscale),
-                        crps=crps_student_t(y, odf, oloc, oscale),
-                        lo90=oloc - tq * oscale,
-                        hi90=oloc + tq * oscale,
-                        median=oloc,
-                        base=base,
-                    )
-                )
+            parts.extend(ols_rows(getattr(cut, s), y, names, years, base))
         say(f"origin {origin}: scored {offset} observations in {time.perf_counter() - t0:.0f} s")
     scores = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     config = {

@@ -18,19 +18,18 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from jax import Array
-from scipy import stats
 
 from forecast import sinharcsinh as sas
 from forecast.backtest import (
     TARGETS,
     BacktestResult,
     _score_rows,
-    ols_predictive,
+    ols_rows,
     posterior_samples,
     predictive_components,
 )
 from forecast.model import DomainSeries, model_data
-from forecast.scoring import crps_ensemble, crps_student_t, log_score_student_t
+from forecast.scoring import crps_ensemble
 from forecast.vocab import DOMAINS, ECI_EFFECTS
 
 __all__ = ["backtest_forms"]
@@ -258,25 +257,7 @@ def backtest_forms(
                         base=base,
                     )
                 )
-            hist = getattr(cut, s)
-            if len(hist) >= 4:
-                odf, oloc, oscale = ols_predictive(hist["year"], hist["log10_value"], years)
-                tq = stats.t.ppf(0.95, odf)
-                parts.append(
-                    _score_rows(
-                        y,
-                        names,
-                        years,
-                        method="ols",
-                        pit=stats.t.cdf((y - oloc) / oscale, odf),
-                        logs=log_score_student_t(y, odf, oloc, oscale),
-                        crps=crps_student_t(y, odf, oloc, oscale),
-                        lo90=oloc - tq * oscale,
-                        hi90=oloc + tq * oscale,
-                        median=oloc,
-                        base=base,
-                    )
-                )
+            parts.extend(ols_rows(getattr(cut, s), y, names, years, base))
         if on_origin is not None:
             on_origin(*result())
     return result()
