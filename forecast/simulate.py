@@ -37,9 +37,11 @@ import math
 import numpy as np
 
 from forecast import kernel as K
+from forecast import macro_kernel as MK
 from forecast.automation import AutomationParams, AutomationPosterior
 from forecast.errors import ConfigError
-from forecast.kernel import MacroKernelInputs, histogram_shapes
+from forecast.kernel import histogram_shapes
+from forecast.macro_kernel import MacroKernelInputs
 from forecast.posterior import TrendDraws, trend_draws
 from forecast.scenarios import NamedScenario, ScenarioParams
 from forecast.structural import StructuralDraws, load_structural_priors, off_draws, structural_pool
@@ -103,7 +105,7 @@ def _chunk_runner(
     """Build (once per device set, horizon, macro layer, dtype and block) the jitted, sharded chunk program.
 
     ``with_macro`` False: no macro layer (the program takes no macro argument); True: it takes a
-    :class:`~forecast.kernel.MacroKernelInputs` and also returns the macro histograms and sums.
+    :class:`~forecast.macro_kernel.MacroKernelInputs` and also returns the macro histograms and sums.
     """
     import jax
     import jax.numpy as jnp
@@ -156,11 +158,11 @@ def _chunk_runner(
                 mstate0 = md = mk = None
             else:
                 mk = macro_args[0]
-                md = K.pick_macro(root, idx, mk.draws)
-                mstate0, my = K.macro_init(
+                md = MK.pick_macro(root, idx, mk.draws)
+                mstate0, my = MK.macro_init(
                     state0, tr.growth_compute + tr.growth_algorithmic, md, params, layout, mk, t0
                 )
-                hist = K.accumulate_macro(hist, 0, my, val)
+                hist = MK.accumulate_macro(hist, 0, my, val)
 
             def month(k, state):
                 return K.step(state, k, t0=t0, params=params, scenario=sc, curves=curves)
@@ -170,8 +172,8 @@ def _chunk_runner(
                 state = jax.lax.fori_loop(y * K.STEPS_PER_YEAR, (y + 1) * K.STEPS_PER_YEAR, month, state)
                 hist = K.accumulate(hist, y + 1, K.snapshot(state, state0, curves, layout), val)
                 if mstate is not None:
-                    mstate, my = K.macro_step(state, mstate, t0 + 1.0 + y.astype(dtype), md, params, layout, mk)
-                    hist = K.accumulate_macro(hist, y + 1, my, val)
+                    mstate, my = MK.macro_step(state, mstate, t0 + 1.0 + y.astype(dtype), md, params, layout, mk)
+                    hist = MK.accumulate_macro(hist, y + 1, my, val)
                 return state, mstate, hist
 
             state, _, hist = jax.lax.fori_loop(0, n_years, year, (state0, mstate0, hist))

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from forecast import kernel as K
+from forecast import macro_kernel as MK
 from forecast.automation import AutomationParams, group_share, unit_share
 from forecast.posterior import ALGORITHMIC_ANCHOR_YEAR, TrendDraws, trend_draws
 from forecast.scenarios import NO_LIMIT, ScenarioParams, load_scenario
@@ -307,7 +308,7 @@ def test_macro_init_and_step(inputs):
     g = len(auto.groups)
     weight = jnp.asarray(auto.group_weight)
     size_weight = jnp.array([0.285, 0.203, 0.153, 0.359])
-    mk = K.MacroKernelInputs(md, weight, weight, jnp.ones((g, 3)) / g, size_weight)
+    mk = MK.MacroKernelInputs(md, weight, weight, jnp.ones((g, 3)) / g, size_weight)
     layout = layout_of(auto)
     member = np.asarray(auto.membership())
 
@@ -317,7 +318,7 @@ def test_macro_init_and_step(inputs):
         growth_cost = params.growth_hardware + params.growth_algorithmic
         return realised_year(technical, firms, time, rd, size_weight, weight, growth_cost)
 
-    mstate, year0 = K.macro_init(s0, tr.growth_compute + tr.growth_algorithmic, md, params, layout, mk, T0)
+    mstate, year0 = MK.macro_init(s0, tr.growth_compute + tr.growth_algorithmic, md, params, layout, mk, T0)
     eff_lagged = s0.log10_compute + s0.algorithmic_oom - 2.0 * (tr.growth_compute + tr.growth_algorithmic)
     ry0 = direct(eff_lagged, T0)
     np.testing.assert_allclose(year0.shares[:, 0], ry0.adoption_firms)
@@ -326,7 +327,7 @@ def test_macro_init_and_step(inputs):
     assert year0.effects.shape == (n, 2 * len(CHANNELS)) and np.all(year0.effects == 0)
 
     s1 = run_months(s0, 12, params, no_schedule(), curves)
-    mstate1, year1 = K.macro_step(s1, mstate, T0 + 1.0, md, params, layout, mk)
+    mstate1, year1 = MK.macro_step(s1, mstate, T0 + 1.0, md, params, layout, mk)
     np.testing.assert_allclose(mstate1.eff_buffer[-1], s1.log10_compute + s1.algorithmic_oom)
     np.testing.assert_allclose(mstate1.eff_buffer[0], mstate.eff_buffer[1])
     # the channel flows equal a direct channel_step on the same realised shares and TFP levels
