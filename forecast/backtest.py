@@ -323,6 +323,19 @@ class BacktestResult:
         return pd.DataFrame(rows)
 
 
+def backtest_targets(frames, origin, horizons, series) -> list[tuple[int, str, pd.DataFrame]]:
+    """``(h, series, rows)`` of the observations released in ``(origin + h - 1, origin + h]``, non-empty only."""
+    targets = []
+    for h in horizons:
+        for s in series:
+            df = getattr(frames, s)
+            yr = df["year"].to_numpy()
+            sel = (yr > origin + h - 1) & (yr <= origin + h)
+            if sel.any():
+                targets.append((h, s, df.loc[sel]))
+    return targets
+
+
 def ols_rows(hist: pd.DataFrame, y, names, years, base: dict) -> list[pd.DataFrame]:
     """Scores of the OLS baseline fitted to ``hist`` (``year``, ``log10_value``) at ``y``; none under 4 rows."""
     if len(hist) < 4:
@@ -438,14 +451,7 @@ def backtest(
                 "seconds": time.perf_counter() - t0,
             }
         )
-        targets = []
-        for h in horizons:
-            for s in series:
-                df = getattr(frames, s)
-                yr = df["year"].to_numpy()
-                sel = (yr > origin + h - 1) & (yr <= origin + h)
-                if sel.any():
-                    targets.append((h, s, df.loc[sel]))
+        targets = backtest_targets(frames, origin, horizons, series)
         if not targets:
             continue
         all_years = np.concatenate([d["year"].to_numpy() for _, _, d in targets])

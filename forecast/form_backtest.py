@@ -24,6 +24,7 @@ from forecast.backtest import (
     TARGETS,
     BacktestResult,
     _score_rows,
+    backtest_targets,
     ols_rows,
     posterior_samples,
     predictive_components,
@@ -171,14 +172,7 @@ def backtest_forms(
         data, scaling = model_data(cut)
         if trend_only:
             data = data._replace(**{d: _empty_domain() for d in DOMAINS})
-        targets = []
-        for h in horizons:
-            for s in series:
-                df = getattr(frames, s)
-                yr = df["year"].to_numpy()
-                sel = (yr > origin + h - 1) & (yr <= origin + h)
-                if sel.any():
-                    targets.append((h, s, df.loc[sel]))
+        targets = backtest_targets(frames, origin, horizons, series)
         if not targets:
             continue
         all_years = np.concatenate([d["year"].to_numpy() for _, _, d in targets])
