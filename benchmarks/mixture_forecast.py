@@ -1,13 +1,9 @@
 """The 2030 factor under the stacked mixture of growth forms (issue 14), through the Monte Carlo kernel.
 
-Each mixture draw (``forecast.forms.stack_draws`` with the stacking weights of
-``benchmarks/growth_forms.py fit``) becomes one trend draw: its compute, spending and hardware
-slopes in the last year of data, its identity gap there, and a line through its fitted means at the
-data end; the algorithmic (language) rate is paired from a full fit (the form fits leave the
-ImageNet / ECI rows out, so theirs is the prior). The paths then run the trend and the structural
-forecast as ``forecast run`` does. Approximations, said in the output: the slope walk of the
-local-linear form is not continued beyond the data (its spread is understated), and 2022 -> data end
-follows the end slopes (the factor is also printed from the data end).
+The mixture's trend draws are :func:`forecast.mixture.mixture_trend`'s (what ``forecast simulate
+--forms`` runs) from the output of ``benchmarks/growth_forms.py fit`` or ``forecast forms``; the paths
+then run the trend and the structural forecast as ``forecast run`` does, beside the constant form of
+the full fit. Approximations: see :mod:`forecast.mixture`.
 
     JAX_PLATFORMS=cpu .venv/bin/python benchmarks/mixture_forecast.py --forms /tmp/forms --run runs/<id>
 """
@@ -36,39 +32,25 @@ def main(argv: list[str] | None = None) -> int:
 
     import arviz as az
     import jax
-    import numpy as np
     import xarray as xr
 
     from forecast import automation as A
-    from forecast.forms import form_draws, stack_draws
+    from forecast.mixture import MIXTURE_DRAWS, STACKING_FILE, mixture_trend
     from forecast.occupations import load_occupations
-    from forecast.posterior import TrendDraws, trend_draws
+    from forecast.posterior import trend_draws
     from forecast.scenarios import load_scenario
     from forecast.simulate import simulate
     from forecast.tasks import load_task_evidence
-    from forecast.vocab import GROWTH_FORMS
 
-    weights = json.loads((args.forms / "stacking.json").read_text())["weights"]
-    draws = {f: form_draws(xr.open_datatree(args.forms / f"fit_{f}.nc"), f) for f in GROWTH_FORMS}
-    k_mix, k_pair, k_sim = jax.random.split(jax.random.key(args.seed), 3)
-    mix = stack_draws(draws, weights, 20_000, key=k_mix)
+    k_mix, k_sim = jax.random.split(jax.random.key(args.seed))
     full = trend_draws(xr.open_datatree(args.run / "posterior.nc"))
-    pair = np.asarray(jax.random.randint(k_pair, (20_000,), 0, full.growth_algorithmic.shape[0]))
-    trend = TrendDraws(
-        growth_compute=mix.growth_end[:, 0],
-        growth_spending=mix.growth_end[:, 1],
-        growth_hardware=mix.growth_end[:, 2],
-        growth_algorithmic=np.asarray(full.growth_algorithmic)[pair],
-        identity_gap=mix.identity_gap_end,
-        log10_compute_ref=mix.log10_compute_end,
-        log10_spending_ref=mix.log10_spending_end,
-        ref_year=float(mix.end_year),
-    )
+    trend = mixture_trend(args.forms, full, MIXTURE_DRAWS, key=k_mix)
+    weights = json.loads((args.forms / STACKING_FILE).read_text())["weights"]
     occ = load_occupations()
     evidence = load_task_evidence(groups=list(occ["group"]))
     dt_auto = az.from_netcdf(args.run / "automation" / "posterior.nc").load()
     auto = A.fit_from_datatree(dt_auto, occ, evidence, A.load_automation_priors()).posterior
-    print(f"stacking weights {weights}; {args.paths} paths, seed {args.seed}; data end {mix.end_year:.2f}")
+    print(f"stacking weights {weights}; {args.paths} paths, seed {args.seed}; data end {trend.ref_year:.2f}")
     for source, tr in (("mixture", trend), ("constant (full fit)", full)):
         for name in ("trend", "structural"):
             res = simulate(tr, load_scenario(name), auto, paths=args.paths, until_year=2030, key=k_sim)

@@ -287,6 +287,14 @@ def simulate(
     runs_dir: RunsDirOpt = Path("runs"),
     device: DeviceOpt = Device.auto,
     allow_unconverged: AllowOpt = False,
+    forms: Annotated[
+        Path | None,
+        typer.Option(
+            "--forms",
+            help="A 'forecast forms' run: simulate the stacked mixture of growth forms instead "
+            "(outputs in simulations/<scenario>-mixture/).",
+        ),
+    ] = None,
 ) -> None:
     """Carry a fitted posterior through the Monte Carlo engine (GPU if present, else CPU)."""
     from forecast.runs import resolve_run
@@ -309,6 +317,7 @@ def simulate(
         region=region.value if region else None,
         lag_years=lag_years,
         dtype=dtype.value if dtype else None,
+        forms_dir=resolve_run(forms, runs_dir, kind="forms") if forms is not None else None,
     )
     out.print_simulations(result, macro=region is not None)
 
@@ -450,6 +459,51 @@ def backtest(
     )
     out.print_backtest(result.summary(by=("series",)))
     out.console.print(f"outputs: {run_dir}")
+
+
+@app.command("forms")
+def forms_(
+    form: Annotated[
+        list[str] | None, typer.Option("--form", help="Growth forms to fit and stack; default: all three.")
+    ] = None,
+    chains: ChainsOpt = 4,
+    draws: DrawsOpt = 1000,
+    warmup: WarmupOpt = 1000,
+    target_accept: Annotated[
+        float, typer.Option("--target-accept", min=0.6, max=0.99, help="NUTS target acceptance.")
+    ] = 0.95,
+    seed: SeedOpt = 0,
+    data: DataOpt = None,
+    with_domains: Annotated[
+        bool, typer.Option(help="Keep the ImageNet / ECI rows (no form bends the algorithmic rate).")
+    ] = False,
+    run_id: Annotated[str | None, typer.Option("--run-id", help="Name of the run directory.")] = None,
+    runs_dir: RunsDirOpt = Path("runs"),
+    device: DeviceOpt = Device.auto,
+) -> None:
+    """Fit the growth forms (constant, changepoint, local-linear), stack them by PSIS-LOO."""
+    from forecast.vocab import GROWTH_FORMS
+
+    configure_jax(device, chains)
+    from forecast.errors import checked_settings
+    from forecast.infer import SamplerConfig
+    from forecast.mixture import fit_forms
+
+    sampler = checked_settings(
+        SamplerConfig, "forms", chains=chains, draws=draws, warmup=warmup, target_accept=target_accept
+    )
+    loo, run_dir = out.with_spinner(
+        fit_forms,
+        runs_dir,
+        seed=seed,
+        sampler=sampler,
+        forms=form or GROWTH_FORMS,
+        data_path=data,
+        with_domains=with_domains,
+        run_id=run_id,
+    )
+    out.print_forms(loo)
+    out.console.print(f"outputs: {run_dir}\nsimulate the mixture: forecast simulate <fit run> --forms {run_dir}")
 
 
 @app.command()

@@ -206,6 +206,11 @@ def print_simulations(result, *, macro: bool) -> None:
     """Every scenario of a ``simulate_run`` result."""
     for name, res in result.results.items():
         print_simulation(res, name)
+        if res.attrs.get("trend_source"):
+            console.print(
+                f"trend: {res.attrs['trend_source']}, weights {escape(res.attrs['forms_weights'])} "
+                f"({escape(res.attrs['forms_approximations'])})"
+            )
         if macro:
             print_macro(res)
         console.print(
@@ -288,6 +293,27 @@ def print_backtest(summary: pd.DataFrame) -> None:
     console.print(table)
 
 
+def print_forms(loo: pd.DataFrame) -> None:
+    """``forecast forms``: PSIS-LOO of each growth form on the trend series, with stacking weights."""
+    table = Table(
+        title="Growth forms, PSIS-LOO on the trend series",
+        caption="diff, dse: against the best form; weight: stacking weight of the mixture",
+    )
+    for col in ("form", "elpd_loo", "se", "diff", "dse", "weight", "max k"):
+        table.add_column(col, justify="left" if col == "form" else "right")
+    for form, row in loo.iterrows():
+        table.add_row(
+            str(form),
+            f"{row['elpd_loo']:.1f}",
+            f"{row['se']:.1f}",
+            f"{row['elpd_diff']:.1f}",
+            f"{row['dse']:.1f}",
+            f"{row['weight']:.3f}",
+            f"{row['max_khat']:.2f}",
+        )
+    console.print(table)
+
+
 def print_predictions(table: pd.DataFrame) -> None:
     """``forecast predict``: predictive quantiles per date and series."""
     shown = [c for c in ("date", "series", "unit", "q05", "q25", "q50", "q75", "q95") if c in table.columns]
@@ -307,6 +333,7 @@ __all__ = [
     "print_doubling",
     "print_error",
     "print_fit",
+    "print_forms",
     "print_frame",
     "print_json",
     "print_macro",

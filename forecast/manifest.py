@@ -23,7 +23,7 @@ from forecast.errors import ForecastInputError
 from forecast.gate import ConvergenceVerdict
 
 MANIFEST = "manifest.json"
-RunKind = Literal["fit", "simulate", "sbc", "backtest"]
+RunKind = Literal["fit", "simulate", "sbc", "backtest", "forms"]
 RunStatus = Literal["RUNNING", "FINISHED", "UNCONVERGED"]
 _VERSIONED = ("forecast", "jax", "jaxlib", "numpyro", "arviz", "arviz-base", "arviz-stats", "numpy", "pandas", "xarray")
 

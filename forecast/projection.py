@@ -45,6 +45,7 @@ def simulate_run(
     dtype: str | None = None,
     progress: Progress = None,
     sensitivity_n: int | None = None,
+    forms_dir: Path | None = None,
 ) -> SimulateResult:
     """Carry a fitted posterior through the Monte Carlo engine for one or more scenarios.
 
@@ -77,6 +78,12 @@ def simulate_run(
         Rows of the Sobol design (:func:`forecast.sensitivity.structural_sensitivity`, key
         ``fold_in(key, 6)``) for the first forecast scenario; ``None``: no sensitivity table.
         Written to ``<run>/simulations/sensitivity/``.
+    forms_dir
+        A forms directory (``forecast forms``, :func:`forecast.mixture.fit_forms`): the engine then
+        runs the stacked mixture of growth forms (:func:`forecast.mixture.mixture_trend`, key
+        ``fold_in(key, 7)``) instead of the run's constant-form posterior, and writes to
+        ``<run>/simulations/<scenario>-mixture/``. The automation model, the labour backcast and the
+        sensitivity table stay on the run's posterior.
 
     Under ``jax.distributed`` (several processes), every process simulates its share of the
     paths and only process 0 writes the outputs.
@@ -104,6 +111,10 @@ def simulate_run(
     evidence = load_task_evidence(groups=list(occupations["group"]))
     macro_setup = _macro_setup(region) if region is not None else None
     check_fit_run(run_dir, allow_unconverged)
+    if forms_dir is not None:
+        from forecast.mixture import load_forms
+
+        load_forms(forms_dir)  # fail on a bad forms directory before any work
 
     import jax
 
@@ -121,11 +132,18 @@ def simulate_run(
         say(f"fitting adoption ({region})")
         macro_by_region = macro_setup(root, occupations, lag_years)
         macro = macro_by_region[region]
+    engine_trend, suffix = dt, ""
+    if forms_dir is not None:
+        from forecast.mixture import MIXTURE_DRAWS, forms_record, mixture_trend
+
+        say(f"stacking the growth forms of {forms_dir}")
+        engine_trend = mixture_trend(forms_dir, trend_draws(dt), MIXTURE_DRAWS, key=jax.random.fold_in(root, 7))
+        suffix = "-mixture"
     results, out_dirs = {}, {}
     for scenario in named:
         say(f"simulating {scenario.name}: {paths:,} paths to {until_year}")
         result = sim_mod.simulate(
-            dt,
+            engine_trend,
             scenario,
             automation,
             paths=paths,
@@ -136,10 +154,12 @@ def simulate_run(
             macro=macro,
             dtype=dtype,
         )
+        if forms_dir is not None:
+            result.attrs.update(forms_record(forms_dir))
         results[scenario.name] = result
         if jax.process_index() != 0:
             continue
-        target = Path(run_dir) / "simulations" / scenario.name
+        target = Path(run_dir) / "simulations" / f"{scenario.name}{suffix}"
         with atomic_dir(target, replace=True) as stage:
             write_outputs(result, stage)
             config = {
@@ -151,6 +171,7 @@ def simulate_run(
                 "region": region,
                 "lag_years": lag_years,
                 "dtype": dtype,
+                "forms_dir": str(forms_dir) if forms_dir is not None else None,
             }
             RunManifest.start(
                 "simulate",

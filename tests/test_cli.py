@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import xarray as xr
 from typer.testing import CliRunner
 
 from forecast.cli import app
@@ -156,6 +157,33 @@ def test_diagnose_simulate_seeds_and_runs(fitted):
     shutil.rmtree(runs / "copy")
 
 
+def test_simulate_the_mixture_of_growth_forms(fitted, tmp_path):
+    """``simulate --forms``: a forms run made of the constant fit twice is the same line, so the
+    mixture's 2030 factor matches the plain trend's within Monte Carlo error."""
+    runs, run = fitted
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    for form in ("constant", "changepoint"):  # the constant fit holds every variable a form fit has
+        shutil.copy(run / "posterior.nc", forms / f"fit_{form}.nc")
+    (forms / "stacking.json").write_text('{"weights": {"constant": 0.5, "changepoint": 0.5}}')
+    from forecast.manifest import RunManifest
+
+    RunManifest.start("forms", "forms", seed=0).finish().write(forms)
+    fast = FIXTURES / "fast" / "automation.toml"
+    common = ["--scenario", "trend", "--paths", "4000", "--until", "2030", "--seed", "3", "--automation", fast]
+    assert invoke("simulate", run, *common).exit_code == 0
+    res = invoke("simulate", run, *common, "--forms", forms)
+    assert res.exit_code == 0, res.output
+    assert "stacked mixture of growth forms" in res.output
+    plain = xr.open_dataset(run / "simulations" / "trend" / "simulation.nc")
+    mixed = xr.open_dataset(run / "simulations" / "trend-mixture" / "simulation.nc")
+    assert mixed.attrs["trend_source"] == "stacked mixture of growth forms"
+    assert json.loads(mixed.attrs["forms_weights"]) == {"constant": 0.5, "changepoint": 0.5}
+    q = [d["log10_factor"].sel(series="effective", year=2030, quantile=0.5).item() for d in (plain, mixed)]
+    # median of 4000 paths: se ~ 1.25 sd / sqrt(n) = 0.025 OOM each (sd ~1.2); 6 se of the difference
+    assert abs(q[0] - q[1]) < 0.2, q
+
+
 def test_predict_gives_ordered_quantiles(fitted):
     from forecast.workflow import predict_run
 
@@ -258,6 +286,9 @@ BAD_ARGS = {
     "unknown_command": (["simulte", "{run}"], "simulte"),
     "missing_argument": (["simulate"], "Missing argument 'run'"),
     "device_tpu": (["fit", "--device", "tpu", "--runs-dir", "{runs}"], "'tpu'"),
+    "forms_missing_run": (["simulate", "{run}", "--forms", "no-such-forms"], "no-such-forms"),
+    "forms_not_a_forms_run": (["simulate", "{run}", "--forms", "{run}"], "stacking.json: not found"),
+    "forms_one_form": (["forms", "--form", "constant", "--runs-dir", "{runs}"], "at least two"),
 }
 
 
