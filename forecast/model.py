@@ -46,7 +46,8 @@ Two optional priors change the model when their table is present in the prior fi
 
 - ``noise_trend`` (dims ``trend_series``): residual scales of the four trend series change
   smoothly over time, ``noise_s * exp(noise_trend_s * t)``; chosen by PSIS-LOO (see
-  ``benchmarks/RESULTS.md``) and in the default file;
+  ``benchmarks/RESULTS.md``) and in the default file. Beyond a series' last date the scale is held
+  at its value there (the predictive sites), not extrapolated;
 - ``residual_skew`` and ``residual_tail`` (dims ``trend_series``): sinh-arcsinh Student-t residuals
   (Jones & Pewsey 2009; :mod:`forecast.sinharcsinh`) for the four trend series, with per-series
   skew ``eps`` and tail weight ``delta``: ``z = sinh(delta * asinh((x - loc) / scale) - eps)`` follows
@@ -370,9 +371,14 @@ def trend_model(data: ModelData, priors: PriorSet, forecast_t: Array | None = No
     # with a diagonal metric needs (centred at 2020 they correlate at -0.4 to -0.6).
     centre = [_mean_time(c.t, p.t), _mean_time(s.t, p.t), _mean_time(hr.t), _mean_time(hc.t)]
 
+    # Each series' last date: beyond it the residual scale is held at its value there. The
+    # log-linear scale trend (chosen by PSIS-LOO) describes the fitted window; carried on, it would
+    # let a scale grow or shrink without bound. Holding it is the local-level forecast of the scale.
+    last = [_max_time(c.t, p.t), _max_time(s.t, p.t), _max_time(hr.t), _max_time(hc.t)]
+
     def scale(i, t):
         # residual scale of trend series i at time t; constant unless noise_trend is present
-        return noise[i] * jnp.exp(noise_trend[i] * (t - centre[i]))
+        return noise[i] * jnp.exp(noise_trend[i] * (jnp.minimum(t, last[i]) - centre[i]))
 
     # The growth form bends the means (forecast.forms; shift 0 for the constant form): compute,
     # cost and FLOP/$ (release and cloud together) each by their own integrated slope deviation.

@@ -181,6 +181,26 @@ def test_empty_series_add_no_likelihood(priors):
     assert "obs_eci" in trace(seed(trend_model, 0)).get_trace(d, priors)
 
 
+def test_predictive_scale_is_held_beyond_each_series_last_date(priors):
+    """Within the data the predictive scale follows the scale trend; beyond a series' last date it
+    stays at its value there (compute's last date is 2.5 in the hand data, release FLOP/$'s 0.5)."""
+    from numpyro.handlers import substitute
+
+    from forecast import sinharcsinh as sas
+
+    data, p = _hand_data(), TRUTH
+    assert all(p["noise_trend"][i] != 0 for i in range(2))
+    t = jnp.array([0.0, 2.5, 4.0, 9.0])
+    model = substitute(trend_model, data={k: jnp.asarray(v) for k, v in p.items()})
+    tr = trace(seed(model, 0)).get_trace(data, priors, forecast_t=t)
+    centre = [np.mean([1.0, -3.0, 2.5]), np.mean([-2.0, -3.0, 2.5]), 0.5]
+    last = [2.5, 2.5, 0.5]
+    for i, site in enumerate(("pred_compute", "pred_spending", "pred_hardware_release")):
+        scale = np.broadcast_to(np.asarray(sas.residual_params(tr[site]["fn"])[2]), t.shape)
+        held = np.minimum(np.asarray(t), last[i])
+        np.testing.assert_allclose(scale, p["noise"][i] * np.exp(p["noise_trend"][i] * (held - centre[i])), rtol=1e-12)
+
+
 def test_optional_priors_switch_features(priors):
     data = design()
     with_trend = trace(seed(trend_model, 0)).get_trace(data, priors, forecast_t=jnp.array([0.0, 5.0]))
