@@ -35,7 +35,7 @@ wheel-check: $(STAMP)
 	bash scripts/wheel_check.sh $(VPY)
 
 test: $(STAMP) browser lint
-	JAX_PLATFORMS=cpu $(VPY) -m pytest -q
+	JAX_PLATFORMS=cpu $(VPY) -m pytest -q --durations=15
 	$(MAKE) --no-print-directory wheel-check
 
 clean:

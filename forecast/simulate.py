@@ -432,6 +432,7 @@ def simulate(
         structural_meta = {
             "structural": "on",
             "structural_priors": str(priors.path),
+            "structural_priors_sha256": priors.sha256,
             "structural_conditions": json.dumps(scenario.conditions),
             "structural_prior_probability": p_condition,
         }

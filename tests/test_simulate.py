@@ -163,6 +163,9 @@ def test_structural_forecast_scenarios(posterior_dt, automation):
     assert out["trend"].attrs["structural"] == "off" and out["trend"].attrs["scenario_kind"] == "trend"
     early = out["caps_bind_early"].attrs
     assert early["structural"] == "on" and early["scenario_kind"] == "forecast"
+    from forecast.structural import load_structural_priors
+
+    assert early["structural_priors_sha256"] == load_structural_priors().sha256
     assert "largest_run_gdp_share_cap <= 0.0001" in early["scenario_label"]
     # P(cap <= 1e-4) P(limit <= 1e29) P(slowdown <= 0) = 0.250 * 0.384 * 0.5 = 0.048 (independent priors)
     assert 0.035 < early["structural_prior_probability"] < 0.062
