@@ -193,13 +193,32 @@ class ScenarioParams(NamedTuple):
     hardware_taper_oom: float
     algorithmic_multiplier: float
     feedback_oom_per_year: float
-    # structural settings (forecast.structural.StructuralConstants): used by every kind, inert
-    # under the "off" draws of trend and reference scenarios
-    log10_gdp_base: float = 14.0228
-    structural_gdp_growth_oom: float = 0.012
-    limit_year: float = 2030.0
-    physical_approach_oom: float = 0.1
-    hardware_limit_approach_oom: float = 0.5
+    # structural settings (forecast.structural.StructuralConstants, from priors/structural.toml
+    # only: :func:`scenario_params`): used by every kind, inert under the "off" draws of trend
+    # and reference scenarios
+    log10_gdp_base: float
+    structural_gdp_growth_oom: float
+    limit_year: float
+    physical_approach_oom: float
+    hardware_limit_approach_oom: float
+
+
+def scenario_params(*values: float, structural=None) -> ScenarioParams:
+    """:class:`ScenarioParams` from its ten scenario values, the structural settings from
+    ``structural`` (:class:`forecast.structural.StructuralConstants`; default: those of the
+    packaged ``priors/structural.toml``), their one source."""
+    if structural is None:
+        from forecast.structural import constants, load_structural_priors
+
+        structural = constants(load_structural_priors().settings)
+    return ScenarioParams(
+        *values,
+        log10_gdp_base=structural.log10_gdp_base,
+        structural_gdp_growth_oom=structural.gdp_growth_oom,
+        limit_year=structural.limit_year,
+        physical_approach_oom=structural.physical_approach_oom,
+        hardware_limit_approach_oom=structural.hardware_limit_approach_oom,
+    )
 
 
 class NamedScenario(NamedTuple):
@@ -248,29 +267,21 @@ def resolve_scenario(
             f"{path}: unknown scenario '{name}'{did_you_mean(name, spec.scenario)}",
             f"use one of {', '.join(sorted(spec.scenario))}",
         )
-    if structural is None:
-        from forecast.structural import constants, load_structural_priors
-
-        structural = constants(load_structural_priors().settings)
     sc = spec.scenario[name]
     d = spec.defaults
     cap = sc.spending.gdp_share_cap
-    return ScenarioParams(
-        start_year=float(sc.start_year if sc.start_year is not None else d.start_year),
-        spending_multiplier=sc.spending.multiplier,
-        spending_cap_log10_2024=math.log10(cap * d.world_gdp_usd_2024) if cap is not None else NO_LIMIT,
-        gdp_growth_oom=math.log10(1.0 + d.gdp_growth_per_year),
-        spending_taper_oom=sc.spending.taper_oom,
-        hardware_multiplier=sc.hardware.multiplier,
-        hardware_max_gain_oom=sc.hardware.max_gain_oom if sc.hardware.max_gain_oom is not None else NO_LIMIT,
-        hardware_taper_oom=sc.hardware.taper_oom,
-        algorithmic_multiplier=sc.algorithmic.multiplier,
-        feedback_oom_per_year=sc.algorithmic.feedback_oom_per_year,
-        log10_gdp_base=structural.log10_gdp_base,
-        structural_gdp_growth_oom=structural.gdp_growth_oom,
-        limit_year=structural.limit_year,
-        physical_approach_oom=structural.physical_approach_oom,
-        hardware_limit_approach_oom=structural.hardware_limit_approach_oom,
+    return scenario_params(
+        float(sc.start_year if sc.start_year is not None else d.start_year),
+        sc.spending.multiplier,
+        math.log10(cap * d.world_gdp_usd_2024) if cap is not None else NO_LIMIT,
+        math.log10(1.0 + d.gdp_growth_per_year),
+        sc.spending.taper_oom,
+        sc.hardware.multiplier,
+        sc.hardware.max_gain_oom if sc.hardware.max_gain_oom is not None else NO_LIMIT,
+        sc.hardware.taper_oom,
+        sc.algorithmic.multiplier,
+        sc.algorithmic.feedback_oom_per_year,
+        structural=structural,
     )
 
 
@@ -299,4 +310,5 @@ __all__ = [
     "load_scenarios",
     "resolve_scenario",
     "scenario_label",
+    "scenario_params",
 ]

@@ -43,7 +43,7 @@ from forecast.errors import ConfigError
 from forecast.kernel import histogram_shapes
 from forecast.macro_kernel import MacroKernelInputs
 from forecast.posterior import TrendDraws, trend_draws
-from forecast.scenarios import NamedScenario, ScenarioParams
+from forecast.scenarios import NamedScenario, ScenarioParams, scenario_params
 from forecast.structural import StructuralDraws, load_structural_priors, off_draws, structural_pool
 from forecast.summaries import assemble, assemble_macro
 
@@ -420,7 +420,9 @@ def simulate(
 
     trend = trend_draws(dt_posterior)
     if not isinstance(scenario, NamedScenario):
-        scenario = NamedScenario("custom", ScenarioParams(*scenario), "", "", "", "reference", {})
+        values = tuple(scenario)
+        params = ScenarioParams(*values) if len(values) == len(ScenarioParams._fields) else scenario_params(*values)
+        scenario = NamedScenario("custom", params, "", "", "", "reference", {})
     name, params, rationale, source, sha = scenario[:5]
     pool, structural_meta = None, {"structural": "off"}
     if scenario.kind == "forecast":

@@ -15,7 +15,7 @@ from forecast import kernel as K
 from forecast import macro_kernel as MK
 from forecast.automation import AutomationParams, group_share, unit_share
 from forecast.posterior import ALGORITHMIC_ANCHOR_YEAR, TrendDraws, trend_draws
-from forecast.scenarios import NO_LIMIT, ScenarioParams, load_scenario
+from forecast.scenarios import NO_LIMIT, ScenarioParams, load_scenario, scenario_params
 from forecast.structural import (
     algorithmic_oom,
     constants,
@@ -43,7 +43,7 @@ def per_path(trend: TrendDraws) -> TrendDraws:
 
 def no_schedule(start_year: float = 2100.0) -> ScenarioParams:
     """A scenario that never applies before ``start_year``: the fitted trend."""
-    return ScenarioParams(start_year, 1.0, NO_LIMIT, np.log10(1.03), 1.0, 1.0, NO_LIMIT, 0.5, 1.0, 0.0)
+    return scenario_params(start_year, 1.0, NO_LIMIT, np.log10(1.03), 1.0, 1.0, NO_LIMIT, 0.5, 1.0, 0.0)
 
 
 def layout_of(auto) -> K.CellLayout:
