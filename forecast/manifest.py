@@ -37,6 +37,8 @@ class Environment(BaseModel):
     platform: str
     versions: dict[str, str | None]
     git_commit: str | None
+    # tracked files changed since that commit (None: not a git checkout, or an older manifest)
+    git_dirty: bool | None = None
     backend: str
     devices: list[str]
     device_kind: str
@@ -53,7 +55,8 @@ class Environment(BaseModel):
             python=sys.version.split()[0],
             platform=platform.platform(),
             versions={name: _version(name) for name in _VERSIONED},
-            git_commit=_git_commit(),
+            git_commit=_git(["rev-parse", "HEAD"]) or None,
+            git_dirty=_git_dirty(),
             backend=jax.default_backend(),
             devices=[str(d) for d in jax.devices()],
             device_kind=jax.devices()[0].device_kind,
@@ -173,10 +176,11 @@ def _version(name: str) -> str | None:
         return None
 
 
-def _git_commit() -> str | None:
+def _git(args: list[str]) -> str | None:
+    """Output of ``git ARGS`` in the package's checkout (``None`` outside one)."""
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
+            ["git", *args],
             cwd=Path(__file__).resolve().parent,
             capture_output=True,
             text=True,
@@ -185,7 +189,13 @@ def _git_commit() -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def _git_dirty() -> bool | None:
+    """Whether tracked files differ from the commit (a run from uncommitted code says so)."""
+    status = _git(["status", "--porcelain", "--untracked-files=no"])
+    return None if status is None else bool(status)
 
 
 __all__ = ["MANIFEST", "Environment", "FileRecord", "RunKind", "RunManifest", "RunStatus"]

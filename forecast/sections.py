@@ -482,7 +482,7 @@ def metadata(manifest: RunManifest, simulations: Mapping[str, Any]) -> str:
         ("device kind", env.device_kind),
         ("Python", env.python),
         ("versions", env.versions),
-        ("git commit", env.git_commit),
+        ("git commit", f"{env.git_commit} (with uncommitted changes)" if env.git_dirty else env.git_commit),
         *((f"{role} priors file", rec.path) for role, rec in manifest.priors.items()),
         *((f"{role} priors sha256", rec.sha256) for role, rec in manifest.priors.items()),
         ("data", data.get("path")),

@@ -41,3 +41,26 @@ def test_missing_unreadable_and_foreign_manifests(tmp_path):
     with pytest.raises(ForecastInputError, match="manifest field") as err:
         RunManifest.read(tmp_path)
     assert "\n" not in str(err.value)
+
+
+def test_environment_records_uncommitted_changes(monkeypatch):
+    """A run from a working tree with changed tracked files says so beside the commit."""
+    import forecast.manifest as M
+
+    calls = {"rev-parse": "abc123", "status": " M forecast/model.py"}
+    monkeypatch.setattr(M, "_git", lambda args: calls[args[0]])
+    env = Environment.current()
+    assert env.git_commit == "abc123" and env.git_dirty is True
+    calls["status"] = ""
+    assert Environment.current().git_dirty is False
+    monkeypatch.setattr(M, "_git", lambda args: None)  # not a git checkout
+    env = Environment.current()
+    assert env.git_commit is None and env.git_dirty is None
+
+
+def test_manifests_without_git_dirty_still_read(tmp_path):
+    m = RunManifest.start("fit", "fit-old", seed=0).finish()
+    raw = json.loads(m.model_dump_json())
+    del raw["environment"]["git_dirty"]
+    (tmp_path / MANIFEST).write_text(json.dumps(raw))
+    assert RunManifest.read(tmp_path).environment.git_dirty is None
