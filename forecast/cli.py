@@ -470,8 +470,8 @@ def forms_(
     draws: DrawsOpt = 1000,
     warmup: WarmupOpt = 1000,
     target_accept: Annotated[
-        float, typer.Option("--target-accept", min=0.6, max=0.99, help="NUTS target acceptance.")
-    ] = 0.95,
+        float, typer.Option("--target-accept", min=0.6, max=0.995, help="NUTS target acceptance.")
+    ] = 0.99,
     seed: SeedOpt = 0,
     data: DataOpt = None,
     with_domains: Annotated[

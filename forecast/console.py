@@ -299,8 +299,8 @@ def print_forms(loo: pd.DataFrame) -> None:
         title="Growth forms, PSIS-LOO on the trend series",
         caption="diff, dse: against the best form; weight: stacking weight of the mixture",
     )
-    for col in ("form", "elpd_loo", "se", "diff", "dse", "weight", "max k"):
-        table.add_column(col, justify="left" if col == "form" else "right")
+    for col in ("form", "elpd_loo", "se", "diff", "dse", "weight", "max k", "gate"):
+        table.add_column(col, justify="left" if col in ("form", "gate") else "right")
     for form, row in loo.iterrows():
         table.add_row(
             str(form),
@@ -310,6 +310,7 @@ def print_forms(loo: pd.DataFrame) -> None:
             f"{row['dse']:.1f}",
             f"{row['weight']:.3f}",
             f"{row['max_khat']:.2f}",
+            escape(str(row.get("gate", ""))),
         )
     console.print(table)
 

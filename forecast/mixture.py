@@ -30,10 +30,21 @@ from forecast.forms import FormDraws, form_draws, load_form_priors, stack_draws
 from forecast.posterior import TrendDraws
 from forecast.vocab import GROWTH_FORMS
 
-__all__ = ["MIXTURE_DRAWS", "STACKING_FILE", "fit_forms", "forms_record", "load_forms", "mixture_trend"]
+__all__ = [
+    "MIXTURE_DRAWS",
+    "NEGLIGIBLE_WEIGHT",
+    "STACKING_FILE",
+    "fit_forms",
+    "forms_record",
+    "load_forms",
+    "mixture_trend",
+]
 
 #: The forms directory's summary: stacking weights, data end, sampler.
 STACKING_FILE = "stacking.json"
+#: Stacking weights below this count as 0 (the optimiser returns ~1e-17 for a dropped form): such a
+#: form would give fewer than 0.02 of the mixture's draws, and its fit need not exist or converge.
+NEGLIGIBLE_WEIGHT = 1e-6
 #: Mixture draws handed to the engine (paths pick among them as among a fit's posterior draws).
 MIXTURE_DRAWS = 20_000
 #: What the mixture leaves out, recorded with every output that uses it.
@@ -142,6 +153,8 @@ def fit_forms(
         say("PSIS-LOO and stacking weights")
         trend_units = {s: u for s, u in units.items() if s in TREND_SITES}
         loo = loo_table(fits, dict.fromkeys(fits, trend_units))
+        gate_of = {g["form"]: "passed" if g["passed"] else g["failures"] for g in gates}
+        loo["gate"] = [gate_of[f] for f in loo.index]
         loo.to_csv(stage / "loo.csv")
         summary = {
             "weights": {f: float(loo.loc[f, "weight"]) for f in forms},
@@ -153,13 +166,24 @@ def fit_forms(
     return loo, Path(runs_dir) / run_id
 
 
-def load_forms(forms_dir: Path) -> tuple[dict[str, FormDraws], dict[str, float]]:
+def load_forms(forms_dir: Path, *, allow_unconverged: bool = False) -> tuple[dict[str, FormDraws], dict[str, float]]:
     """The per-form draws and stacking weights of a forms directory written by :func:`fit_forms`.
+
+    Parameters
+    ----------
+    forms_dir
+        The forms directory.
+    allow_unconverged
+        Accept a form with weight at least :data:`NEGLIGIBLE_WEIGHT` whose fit failed the convergence gate (recorded in
+        ``stacking.json``; a directory that records no gate is accepted).
 
     Raises
     ------
     DataError
-        The directory, its ``stacking.json`` or a fit with positive weight is missing or unreadable.
+        The directory, its ``stacking.json`` or a fit with weight at least
+        :data:`NEGLIGIBLE_WEIGHT` is missing or unreadable.
+    ForecastInputError
+        Such a form failed the convergence gate (unless ``allow_unconverged``).
     """
     import arviz as az
 
@@ -168,15 +192,22 @@ def load_forms(forms_dir: Path) -> tuple[dict[str, FormDraws], dict[str, float]]
     if not summary_path.is_file():
         raise DataError(f"{summary_path}: not found", "pass a directory written by 'forecast forms'")
     try:
-        weights = {str(k): float(v) for k, v in json.loads(summary_path.read_text())["weights"].items()}
+        summary = json.loads(summary_path.read_text())
+        weights = {str(k): float(v) for k, v in summary["weights"].items()}
+        gates = {str(k): bool(v) for k, v in summary.get("gates_passed", {}).items()}
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise DataError(f"{summary_path}: unreadable ({exc})", "rerun 'forecast forms'") from None
     draws = {}
     for form, weight in weights.items():
         if form not in GROWTH_FORMS:
             raise DataError(f"{summary_path}: unknown form '{form}'", f"forms are {', '.join(GROWTH_FORMS)}")
-        if weight <= 0:
+        if weight < NEGLIGIBLE_WEIGHT:
             continue
+        if not gates.get(form, True) and not allow_unconverged:
+            raise ForecastInputError(
+                f"{summary_path}: the {form} form (weight {weight:.3f}) failed the convergence gate",
+                "refit with 'forecast forms' at a higher --target-accept or more draws, or pass --allow-unconverged",
+            )
         path = forms_dir / f"fit_{form}.nc"
         if not path.is_file():
             raise DataError(f"{path}: not found (weight {weight:.3f})", "rerun 'forecast forms'")
@@ -201,7 +232,9 @@ def forms_record(forms_dir: Path) -> dict[str, str]:
     }
 
 
-def mixture_trend(forms_dir: Path, full: TrendDraws, n: int, *, key: jax.Array) -> TrendDraws:
+def mixture_trend(
+    forms_dir: Path, full: TrendDraws, n: int, *, key: jax.Array, allow_unconverged: bool = False
+) -> TrendDraws:
     """``n`` trend draws of the stacked mixture of growth forms, for the Monte Carlo engine.
 
     Parameters
@@ -215,15 +248,17 @@ def mixture_trend(forms_dir: Path, full: TrendDraws, n: int, *, key: jax.Array) 
         Number of draws.
     key
         PRNG key: split into the mixture's draws and the pairing.
+    allow_unconverged
+        As for :func:`load_forms`.
 
     Returns
     -------
     TrendDraws
         Referenced at the data end (``ref_year`` = its decimal year).
     """
-    draws, weights = load_forms(forms_dir)
+    draws, weights = load_forms(forms_dir, allow_unconverged=allow_unconverged)
     k_mix, k_pair = jax.random.split(key)
-    mix = stack_draws(draws, weights, n, key=k_mix)
+    mix = stack_draws(draws, {f: weights[f] for f in draws}, n, key=k_mix)
     pair = np.asarray(jax.random.randint(k_pair, (n,), 0, np.asarray(full.growth_algorithmic).shape[0]))
     return TrendDraws(
         growth_compute=mix.growth_end[:, 0],

@@ -82,7 +82,8 @@ def simulate_run(
         A forms directory (``forecast forms``, :func:`forecast.mixture.fit_forms`): the engine then
         runs the stacked mixture of growth forms (:func:`forecast.mixture.mixture_trend`, key
         ``fold_in(key, 7)``) instead of the run's constant-form posterior, and writes to
-        ``<run>/simulations/<scenario>-mixture/``. The automation model, the labour backcast and the
+        ``<run>/simulations/<scenario>-mixture/``; ``allow_unconverged`` also admits forms that
+        failed their convergence gate. The automation model, the labour backcast and the
         sensitivity table stay on the run's posterior.
 
     Under ``jax.distributed`` (several processes), every process simulates its share of the
@@ -114,7 +115,7 @@ def simulate_run(
     if forms_dir is not None:
         from forecast.mixture import load_forms
 
-        load_forms(forms_dir)  # fail on a bad forms directory before any work
+        load_forms(forms_dir, allow_unconverged=allow_unconverged)  # fail on a bad forms directory before any work
 
     import jax
 
@@ -137,7 +138,10 @@ def simulate_run(
         from forecast.mixture import MIXTURE_DRAWS, forms_record, mixture_trend
 
         say(f"stacking the growth forms of {forms_dir}")
-        engine_trend = mixture_trend(forms_dir, trend_draws(dt), MIXTURE_DRAWS, key=jax.random.fold_in(root, 7))
+        k_mix = jax.random.fold_in(root, 7)
+        engine_trend = mixture_trend(
+            forms_dir, trend_draws(dt), MIXTURE_DRAWS, key=k_mix, allow_unconverged=allow_unconverged
+        )
         suffix = "-mixture"
     results, out_dirs = {}, {}
     for scenario in named:

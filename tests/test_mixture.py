@@ -102,3 +102,21 @@ def test_fit_forms_needs_two_known_forms_and_writes_nothing(tmp_path, forms):
     with pytest.raises(ForecastInputError, match="at least two different forms"):
         fit_forms(tmp_path, seed=0, sampler=SamplerConfig(), forms=forms)
     assert not any(tmp_path.iterdir())
+
+
+def test_a_form_that_failed_its_gate_is_refused_unless_allowed(tmp_path):
+    forms = _forms_dir(tmp_path, {"constant": 0.5, "changepoint": 0.5})
+    summary = {
+        "weights": {"constant": 0.5, "changepoint": 0.5},
+        "gates_passed": {"constant": True, "changepoint": False},
+    }
+    (forms / STACKING_FILE).write_text(json.dumps(summary))
+    with pytest.raises(ForecastInputError, match="changepoint form .* failed the convergence gate") as info:
+        load_forms(forms)
+    assert "--allow-unconverged" in info.value.fix
+    draws, _ = load_forms(forms, allow_unconverged=True)
+    assert set(draws) == {"constant", "changepoint"}
+    # a failed form with a negligible weight (stacking returns ~1e-17) is never used: no block
+    summary["weights"] = {"constant": 1.0, "changepoint": 5e-17}
+    (forms / STACKING_FILE).write_text(json.dumps(summary))
+    assert list(load_forms(forms)[0]) == ["constant"]
