@@ -126,7 +126,9 @@ def test_predict_uses_the_skewed_law(skew_priors):
     g_c = TRUTH["growth_spending"] + TRUTH["growth_hardware"] + TRUTH["identity_gap"]
     centre = np.mean(np.concatenate([data.compute.t, data.pair.t]))
     rows = out[out["series"] == "compute"]
-    noise = TRUTH["noise"][0] * np.exp(TRUTH["noise_trend"][0] * (years - 2020.0 - centre))
+    # the scale is held at the series' last date beyond it
+    last = np.max(np.concatenate([data.compute.t, data.pair.t]))
+    noise = TRUTH["noise"][0] * np.exp(TRUTH["noise_trend"][0] * (np.minimum(years - 2020.0, last) - centre))
     median = TRUTH["level_compute"] + g_c * (years - 2020.0)
     loc, scale = (np.asarray(a) for a in sas.from_median(median, noise, skew[0], tail[0]))
     for p in (0.05, 0.5, 0.95):
