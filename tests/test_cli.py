@@ -326,11 +326,11 @@ def test_ctrl_c_during_a_real_fit_leaves_no_run(tmp_path):
             str(tmp_path),
             # SIGINT is handled between Python bytecodes: if it lands while XLA runs the sampling
             # loop, it takes effect when that returns (still inside the staging block, so nothing
-            # is kept); short enough a run that this stays within the timeout below
+            # is kept); long enough that the fit cannot finish first, so the wait below is long
             "--draws",
-            "1000",
+            "5000",
             "--warmup",
-            "1000",
+            "5000",
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -344,7 +344,7 @@ def test_ctrl_c_during_a_real_fit_leaves_no_run(tmp_path):
             time.sleep(0.2)
         assert any(p.name.startswith(".") for p in tmp_path.iterdir()), "fit never started writing"
         proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=300)
+        proc.communicate(timeout=900)
     finally:
         # a fit still running after a failure must not outlive the test (its pipes would leak into
         # the next test as unraisable ResourceWarnings)
