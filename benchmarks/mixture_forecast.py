@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     import xarray as xr
 
     from forecast import automation as A
-    from forecast.mixture import MIXTURE_DRAWS, STACKING_FILE, mixture_trend
+    from forecast.mixture import MIXTURE_DRAWS, STACKING_FILE, load_forms, mixture_trend
     from forecast.occupations import load_occupations
     from forecast.posterior import trend_draws
     from forecast.scenarios import load_scenario
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 
     k_mix, k_sim = jax.random.split(jax.random.key(args.seed))
     full = trend_draws(xr.open_datatree(args.run / "posterior.nc"))
-    trend = mixture_trend(args.forms, full, MIXTURE_DRAWS, key=k_mix)
+    trend = mixture_trend(load_forms(args.forms), full, MIXTURE_DRAWS, key=k_mix)
     weights = json.loads((args.forms / STACKING_FILE).read_text())["weights"]
     occ = load_occupations()
     evidence = load_task_evidence(groups=list(occ["group"]))

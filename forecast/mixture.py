@@ -4,7 +4,8 @@
 series (frontier compute and cost, FP32 FLOP/$ at release and in the cloud; the ImageNet / ECI rows
 are left out unless asked, since no form bends the algorithmic rate) and writes a *forms directory*:
 ``fit_<form>.nc``, ``gates.csv``, ``loo.csv`` (PSIS-LOO on the same units, stacking weights) and
-``stacking.json``. :func:`mixture_trend` turns that directory into the trend draws the engine runs
+``stacking.json``. :func:`load_forms` reads that directory (checking each form's gate) and
+:func:`mixture_trend` turns it into the trend draws the engine runs
 (:class:`forecast.posterior.TrendDraws`): each draw picks a form with its stacking weight and one of
 its posterior draws, and continues from the fitted means at the data end with the slopes of the last
 year of data. The algorithmic (language) rate, which no form changes, is paired from the full fit.
@@ -174,8 +175,9 @@ def load_forms(forms_dir: Path, *, allow_unconverged: bool = False) -> tuple[dic
     forms_dir
         The forms directory.
     allow_unconverged
-        Accept a form with weight at least :data:`NEGLIGIBLE_WEIGHT` whose fit failed the convergence gate (recorded in
-        ``stacking.json``; a directory that records no gate is accepted).
+        Accept a form with weight at least :data:`NEGLIGIBLE_WEIGHT` whose fit failed the
+        convergence gate (recorded in ``stacking.json``; a directory that records no gate is
+        accepted).
 
     Raises
     ------
@@ -233,14 +235,14 @@ def forms_record(forms_dir: Path) -> dict[str, str]:
 
 
 def mixture_trend(
-    forms_dir: Path, full: TrendDraws, n: int, *, key: jax.Array, allow_unconverged: bool = False
+    forms: tuple[dict[str, FormDraws], dict[str, float]], full: TrendDraws, n: int, *, key: jax.Array
 ) -> TrendDraws:
     """``n`` trend draws of the stacked mixture of growth forms, for the Monte Carlo engine.
 
     Parameters
     ----------
-    forms_dir
-        A directory written by :func:`fit_forms`.
+    forms
+        ``(draws, weights)`` of a forms directory, as :func:`load_forms` returns them.
     full
         Draws of the full (constant-form) fit; their algorithmic rate is paired with the mixture
         draws at random, since the forms leave it alone.
@@ -248,15 +250,13 @@ def mixture_trend(
         Number of draws.
     key
         PRNG key: split into the mixture's draws and the pairing.
-    allow_unconverged
-        As for :func:`load_forms`.
 
     Returns
     -------
     TrendDraws
         Referenced at the data end (``ref_year`` = its decimal year).
     """
-    draws, weights = load_forms(forms_dir, allow_unconverged=allow_unconverged)
+    draws, weights = forms
     k_mix, k_pair = jax.random.split(key)
     mix = stack_draws(draws, {f: weights[f] for f in draws}, n, key=k_mix)
     pair = np.asarray(jax.random.randint(k_pair, (n,), 0, np.asarray(full.growth_algorithmic).shape[0]))

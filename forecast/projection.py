@@ -112,10 +112,13 @@ def simulate_run(
     evidence = load_task_evidence(groups=list(occupations["group"]))
     macro_setup = _macro_setup(region) if region is not None else None
     check_fit_run(run_dir, allow_unconverged)
+    forms = None
     if forms_dir is not None:
-        from forecast.mixture import load_forms
+        from forecast.mixture import forms_record, load_forms
 
-        load_forms(forms_dir, allow_unconverged=allow_unconverged)  # fail on a bad forms directory before any work
+        # read (and check) the forms directory once, before any work
+        forms = load_forms(forms_dir, allow_unconverged=allow_unconverged)
+        forms_attrs = forms_record(forms_dir)
 
     import jax
 
@@ -134,14 +137,11 @@ def simulate_run(
         macro_by_region = macro_setup(root, occupations, lag_years)
         macro = macro_by_region[region]
     engine_trend, suffix = dt, ""
-    if forms_dir is not None:
-        from forecast.mixture import MIXTURE_DRAWS, forms_record, mixture_trend
+    if forms is not None:
+        from forecast.mixture import MIXTURE_DRAWS, mixture_trend
 
         say(f"stacking the growth forms of {forms_dir}")
-        k_mix = jax.random.fold_in(root, 7)
-        engine_trend = mixture_trend(
-            forms_dir, trend_draws(dt), MIXTURE_DRAWS, key=k_mix, allow_unconverged=allow_unconverged
-        )
+        engine_trend = mixture_trend(forms, trend_draws(dt), MIXTURE_DRAWS, key=jax.random.fold_in(root, 7))
         suffix = "-mixture"
     results, out_dirs = {}, {}
     for scenario in named:
@@ -158,8 +158,8 @@ def simulate_run(
             macro=macro,
             dtype=dtype,
         )
-        if forms_dir is not None:
-            result.attrs.update(forms_record(forms_dir))
+        if forms is not None:
+            result.attrs.update(forms_attrs)
         results[scenario.name] = result
         if jax.process_index() != 0:
             continue

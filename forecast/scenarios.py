@@ -203,16 +203,17 @@ class ScenarioParams(NamedTuple):
     hardware_limit_approach_oom: float
 
 
-def scenario_params(*values: float, structural=None) -> ScenarioParams:
-    """:class:`ScenarioParams` from its ten scenario values, the structural settings from
-    ``structural`` (:class:`forecast.structural.StructuralConstants`; default: those of the
-    packaged ``priors/structural.toml``), their one source."""
+def scenario_params(*values: float, structural=None, **named: float) -> ScenarioParams:
+    """:class:`ScenarioParams` from its ten scenario values (positional or by field name), the
+    structural settings from ``structural`` (:class:`forecast.structural.StructuralConstants`;
+    default: those of the packaged ``priors/structural.toml``), their one source."""
     if structural is None:
         from forecast.structural import constants, load_structural_priors
 
         structural = constants(load_structural_priors().settings)
     return ScenarioParams(
         *values,
+        **named,
         log10_gdp_base=structural.log10_gdp_base,
         structural_gdp_growth_oom=structural.gdp_growth_oom,
         limit_year=structural.limit_year,
@@ -271,16 +272,16 @@ def resolve_scenario(
     d = spec.defaults
     cap = sc.spending.gdp_share_cap
     return scenario_params(
-        float(sc.start_year if sc.start_year is not None else d.start_year),
-        sc.spending.multiplier,
-        math.log10(cap * d.world_gdp_usd_2024) if cap is not None else NO_LIMIT,
-        math.log10(1.0 + d.gdp_growth_per_year),
-        sc.spending.taper_oom,
-        sc.hardware.multiplier,
-        sc.hardware.max_gain_oom if sc.hardware.max_gain_oom is not None else NO_LIMIT,
-        sc.hardware.taper_oom,
-        sc.algorithmic.multiplier,
-        sc.algorithmic.feedback_oom_per_year,
+        start_year=float(sc.start_year if sc.start_year is not None else d.start_year),
+        spending_multiplier=sc.spending.multiplier,
+        spending_cap_log10_2024=math.log10(cap * d.world_gdp_usd_2024) if cap is not None else NO_LIMIT,
+        gdp_growth_oom=math.log10(1.0 + d.gdp_growth_per_year),
+        spending_taper_oom=sc.spending.taper_oom,
+        hardware_multiplier=sc.hardware.multiplier,
+        hardware_max_gain_oom=sc.hardware.max_gain_oom if sc.hardware.max_gain_oom is not None else NO_LIMIT,
+        hardware_taper_oom=sc.hardware.taper_oom,
+        algorithmic_multiplier=sc.algorithmic.multiplier,
+        feedback_oom_per_year=sc.algorithmic.feedback_oom_per_year,
         structural=structural,
     )
 

@@ -54,7 +54,7 @@ def _full(n: int = 7) -> TrendDraws:
 
 def test_mixture_trend_follows_the_weights_and_starts_at_the_data_end(tmp_path):
     forms = _forms_dir(tmp_path, {"constant": 0.25, "changepoint": 0.75})
-    trend = mixture_trend(forms, _full(), 4000, key=jax.random.key(0))
+    trend = mixture_trend(load_forms(forms), _full(), 4000, key=jax.random.key(0))
     assert trend.ref_year == pytest.approx(2025.5)
     from_changepoint = np.isclose(trend.growth_compute, 0.70)
     # binomial(4000, 0.75): 4 sd = 0.027
@@ -64,7 +64,7 @@ def test_mixture_trend_follows_the_weights_and_starts_at_the_data_end(tmp_path):
     np.testing.assert_allclose(trend.identity_gap, np.where(from_changepoint, 0.70 - 0.55 - 0.20, 0.0), atol=1e-12)
     # the algorithmic rate comes from the full fit (forms leave it alone), every full draw used
     assert set(np.round(trend.growth_algorithmic, 6)) == set(np.round(0.3 + 0.01 * np.arange(7), 6))
-    again = mixture_trend(forms, _full(), 4000, key=jax.random.key(0))
+    again = mixture_trend(load_forms(forms), _full(), 4000, key=jax.random.key(0))
     np.testing.assert_array_equal(again.growth_compute, trend.growth_compute)
 
 
