@@ -316,11 +316,19 @@ def test_ctrl_c_during_a_real_fit_leaves_no_run(tmp_path):
     import time
 
     env = {**os.environ, "JAX_PLATFORMS": "cpu"}
+    # A shell running the suite in the background (`make test &`, nohup) starts it with SIGINT
+    # ignored, and an ignored SIGINT stays ignored across exec: Python would then install no
+    # KeyboardInterrupt handler and the fit would run to the end. The child restores Python's
+    # handler itself (a preexec_fn would fork a multithreaded JAX process).
+    launch = (
+        "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "sys.argv = ['forecast', *sys.argv[1:]]; runpy.run_module('forecast.cli', run_name='__main__')"
+    )
     proc = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "forecast.cli",
+            "-c",
+            launch,
             "fit",
             "--runs-dir",
             str(tmp_path),
@@ -336,10 +344,6 @@ def test_ctrl_c_during_a_real_fit_leaves_no_run(tmp_path):
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        # a shell running the suite in the background (`make test &`, nohup) starts it with SIGINT
-        # ignored, and an ignored SIGINT stays ignored across exec: Python would then install no
-        # KeyboardInterrupt handler and the fit would run to the end. Give the child the default.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 120
