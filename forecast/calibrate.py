@@ -93,7 +93,12 @@ _BY_DOMAIN = ("compute_pop_loc", "compute_pop_trend", "compute_pop_sd")
 
 
 def quantity_names(
-    forecast_year: float = 2030.0, *, time_varying_scale: bool = True, skew: bool = False, tail: bool = False
+    forecast_year: float = 2030.0,
+    *,
+    time_varying_scale: bool = True,
+    scale_walk: bool = True,
+    skew: bool = False,
+    tail: bool = False,
 ) -> tuple[str, ...]:
     """Names of the SBC test quantities for a given forecast year.
 
@@ -104,6 +109,9 @@ def quantity_names(
     time_varying_scale
         Whether the priors hold ``noise_trend`` (the residual scales' time trends are then
         quantities too).
+    scale_walk
+        Whether the priors hold ``noise_walk_sd`` (the yearly sd of each residual scale's random
+        walk is then a quantity too).
     skew, tail
         Whether the priors hold ``residual_skew`` / ``residual_tail`` (the sinh-arcsinh skew and
         tail weight of each trend series are then quantities too).
@@ -127,6 +135,7 @@ def quantity_names(
         "growth_hardware_cloud",
         *(f"noise_{s}" for s in OBSERVED_SERIES),
         *((f"noise_trend_{s}" for s in TREND_SERIES) if time_varying_scale else ()),
+        *((f"noise_walk_sd_{s}" for s in TREND_SERIES) if scale_walk else ()),
         *((f"residual_skew_{s}" for s in TREND_SERIES) if skew else ()),
         *((f"residual_tail_{s}" for s in TREND_SERIES) if tail else ()),
         "compute_spending_corr",
@@ -302,7 +311,7 @@ def _quantities(samples: dict, forecast_t: float) -> dict[str, Array]:
     out |= {f"noise_{s}": samples["noise"][..., i] for i, s in enumerate(OBSERVED_SERIES)}
     if "noise_trend" in samples:
         out |= {f"noise_trend_{s}": samples["noise_trend"][..., i] for i, s in enumerate(TREND_SERIES)}
-    for site in ("residual_skew", "residual_tail"):
+    for site in ("noise_walk_sd", "residual_skew", "residual_tail"):
         if site in samples:
             out |= {f"{site}_{s}": samples[site][..., i] for i, s in enumerate(TREND_SERIES)}
     out["compute_spending_corr"] = samples["compute_spending_corr"]
@@ -576,6 +585,7 @@ def run_sbc(
     fit_chunk = _FITTERS[fitter](fit_model, priors, config, forecast_t, design)
     flags = {
         "time_varying_scale": "noise_trend" in priors,
+        "scale_walk": "noise_walk_sd" in priors,
         "skew": "residual_skew" in priors,
         "tail": "residual_tail" in priors,
     }
@@ -619,8 +629,8 @@ def run_sbc(
     )
 
 
-def _quantities_order(time_varying_scale: bool, skew: bool = False, tail: bool = False) -> list[str]:
-    names = quantity_names(time_varying_scale=time_varying_scale, skew=skew, tail=tail)
+def _quantities_order(**flags: bool) -> list[str]:
+    names = quantity_names(**flags)
     names = [q for q in names if not q.startswith(("trend_compute_", "pred_compute_"))]
     return names + ["trend_compute", "pred_compute"]
 

@@ -55,6 +55,7 @@ GATED_VARS = (
     "compute_pop_sd",
     "noise",
     "noise_trend",
+    "noise_walk_sd",
     "residual_skew",
     "residual_tail",
     "compute_spending_corr",

@@ -48,6 +48,12 @@ Two optional priors change the model when their table is present in the prior fi
   smoothly over time, ``noise_s * exp(noise_trend_s * t)``; chosen by PSIS-LOO (see
   ``benchmarks/RESULTS.md``) and in the default file. Beyond a series' last date the scale is held
   at its value there (the predictive sites), not extrapolated;
+- ``noise_walk_sd`` (dims ``trend_series``): the log residual scale also follows a Gaussian random
+  walk over the yearly knots :data:`SCALE_WALK_KNOTS` (piecewise linear between them,
+  non-centred, zero at each series' mean date so that ``noise`` keeps its meaning), the
+  local-level form of a changing scale: the scale at a series' end is set by its last years, not
+  by a line through all of them. Knots beyond the data carry the prior only, so the predictive
+  continues the walk with its yearly sd and carries the scale's own uncertainty;
 - ``residual_skew`` and ``residual_tail`` (dims ``trend_series``): sinh-arcsinh Student-t residuals
   (Jones & Pewsey 2009; :mod:`forecast.sinharcsinh`) for the four trend series, with per-series
   skew ``eps`` and tail weight ``delta``: ``z = sinh(delta * asinh((x - loc) / scale) - eps)`` follows
@@ -126,6 +132,7 @@ __all__ = [
     "OPTIONAL_PRIORS",
     "REF_YEAR",
     "REQUIRED_PRIORS",
+    "SCALE_WALK_KNOTS",
     "SERIES",
     "TREND_LATENT_SITES",
     "TREND_SITES",
@@ -154,6 +161,11 @@ LANGUAGE_DOMAIN = "eci"
 #: The two values of an algorithmic-progress row, the ``domain_var`` dim.
 DOMAIN_VARS = ("log10_compute", "performance")
 
+#: Knots of the residual-scale walk (``noise_walk_sd``), years since the reference date: whole
+#: years 2006-2036 for the 2020 reference, from before the first observation (2008) to beyond the
+#: forecasts the backtest and ``forecast predict`` make; the scale is flat outside.
+SCALE_WALK_KNOTS = tuple(range(-14, 17))
+
 #: Prior names the model needs, with the dims each must declare.
 REQUIRED_PRIORS: dict[str, tuple[str, ...]] = {
     "growth_spending": (),
@@ -180,6 +192,7 @@ REQUIRED_PRIORS: dict[str, tuple[str, ...]] = {
 #: Priors that switch a model feature on when present in the prior file.
 OPTIONAL_PRIORS: dict[str, tuple[str, ...]] = {
     "noise_trend": ("trend_series",),
+    "noise_walk_sd": ("trend_series",),
     "residual_skew": ("trend_series",),
     "residual_tail": ("trend_series",),
     "ho2024_language_rate": (),
@@ -202,13 +215,15 @@ TREND_LATENT_SITES = (
     "level_hardware_cloud",
     "compute_spending_corr",
     "noise_trend",
+    "noise_walk_sd",
+    "noise_walk_z",
     "residual_skew",
     "residual_tail",
 )
 #: Latent sites of the growth forms (forecast.forms); present only with their priors.
 FORM_LATENT_SITES = (*(name for form in FORM_PRIORS.values() for name in form), "slope_z")
-#: Every latent (sampled) site of :func:`trend_model`; ``noise_trend``, ``residual_skew`` and
-#: ``residual_tail`` exist only when their priors do.
+#: Every latent (sampled) site of :func:`trend_model`; ``noise_trend``, ``noise_walk_*``,
+#: ``residual_skew`` and ``residual_tail`` exist only when their priors do.
 LATENT_SITES = (
     *TREND_LATENT_SITES,
     *FORM_LATENT_SITES,
@@ -269,6 +284,29 @@ def _max_time(*times) -> Array:
     """Latest of the given time arrays together (0.0 when they are all empty)."""
     t = jnp.concatenate([jnp.atleast_1d(x) for x in times])
     return jnp.max(t) if t.shape[0] else jnp.zeros(())
+
+
+def _scale_walk(priors: PriorSet):
+    """Sample the log residual scales' random walk (inside the model); return ``walk(i, t)``.
+
+    Knots at the whole years of :data:`SCALE_WALK_KNOTS` (a fixed grid, so that shapes do not
+    depend on the data and a jitted simulator can trace it); the walk is 0 at the first knot,
+    linear between knots and flat outside the grid, so ``walk(i, t) - walk(i, centre)`` is the log
+    change of series ``i``'s scale since its mean date. Knots beyond the data are informed by the
+    prior alone: the posterior continues the walk there with its own yearly sd.
+    """
+    n, first, n_seg = len(TREND_SERIES), SCALE_WALK_KNOTS[0], len(SCALE_WALK_KNOTS) - 1
+    with numpyro.plate("trend_series", n):
+        sd = _prior(priors, "noise_walk_sd")
+    z = numpyro.sample("noise_walk_z", dist.Normal(0.0, 1.0).expand([n, n_seg]).to_event(2))
+    knots = jnp.concatenate([jnp.zeros((n, 1)), jnp.cumsum(sd[:, None] * z, axis=1)], axis=1)
+
+    def walk(i, t):
+        t = jnp.clip(jnp.asarray(t, dtype=knots.dtype), first, first + n_seg)
+        idx = jnp.clip(jnp.floor(t).astype(jnp.int32) - first, 0, n_seg - 1)
+        return knots[i, idx] + (knots[i, idx + 1] - knots[i, idx]) * (t - (first + idx))
+
+    return walk
 
 
 def _tril2(l11, l21, l22):
@@ -376,9 +414,14 @@ def trend_model(data: ModelData, priors: PriorSet, forecast_t: Array | None = No
     # let a scale grow or shrink without bound. Holding it is the local-level forecast of the scale.
     last = [_max_time(c.t, p.t), _max_time(s.t, p.t), _max_time(hr.t), _max_time(hc.t)]
 
+    walk = _scale_walk(priors) if "noise_walk_sd" in priors else None
+
     def scale(i, t):
-        # residual scale of trend series i at time t; constant unless noise_trend is present
-        return noise[i] * jnp.exp(noise_trend[i] * (jnp.minimum(t, last[i]) - centre[i]))
+        # residual scale of trend series i at time t; constant unless noise_trend / noise_walk_sd
+        log_dev = noise_trend[i] * (jnp.minimum(t, last[i]) - centre[i])
+        if walk is not None:
+            log_dev = log_dev + walk(i, t) - walk(i, centre[i])
+        return noise[i] * jnp.exp(log_dev)
 
     # The growth form bends the means (forecast.forms; shift 0 for the constant form): compute,
     # cost and FLOP/$ (release and cloud together) each by their own integrated slope deviation.
@@ -460,6 +503,8 @@ DIMS: dict[str, list[str]] = {
     "eci_effect_oom": ["eci_effect"],
     "noise": ["series"],
     "noise_trend": ["trend_series"],
+    "noise_walk_sd": ["trend_series"],
+    "noise_walk_z": ["trend_series", "walk_segment"],
     "growth_end": ["form_series"],
     "doubling_months_end": ["form_series"],
     "changepoint_frac": ["changepoint_group"],

@@ -44,6 +44,7 @@ KEY_VARS = [
     "growth_hardware_source",
     "noise",
     "noise_trend",
+    "noise_walk_sd",
     "residual_skew",
     "residual_tail",
     "compute_spending_corr",

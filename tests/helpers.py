@@ -14,6 +14,7 @@ from numpyro.infer import Predictive
 from forecast.model import (
     DOMAINS,
     OBSERVATIONS,
+    SCALE_WALK_KNOTS,
     ModelData,
     model_data,
     trend_model,
@@ -40,6 +41,10 @@ TRUTH = {
     "eci_effect_oom": np.array([0.8, 0.9, 0.2]),
     "noise": np.array([0.45, 0.4, 0.3, 0.3, 0.3, 0.3]),
     "noise_trend": np.array([-0.04, -0.08, 0.0, 0.1]),
+    # a flat residual-scale walk: the scale is the log-linear trend alone (the walk's own tests,
+    # tests/test_model.py, set its knots)
+    "noise_walk_sd": np.array([0.2, 0.15, 0.1, 0.5]),
+    "noise_walk_z": np.zeros((4, len(SCALE_WALK_KNOTS) - 1)),
     "compute_spending_corr": 0.8,
     "student_df": 6.0,
     "level_compute": 23.4,

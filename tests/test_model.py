@@ -201,13 +201,71 @@ def test_predictive_scale_is_held_beyond_each_series_last_date(priors):
         np.testing.assert_allclose(scale, p["noise"][i] * np.exp(p["noise_trend"][i] * (held - centre[i])), rtol=1e-12)
 
 
+def _walk_trace(priors, values, t=None):
+    from numpyro.handlers import substitute
+
+    model = substitute(trend_model, data={k: jnp.asarray(v) for k, v in values.items()})
+    return trace(seed(model, 0)).get_trace(_hand_data(), priors, forecast_t=t)
+
+
+def test_scale_walk_is_linear_between_yearly_knots(priors):
+    """With [noise_walk_sd] (in the default) the log scale is the held trend plus a walk over the
+    whole years of SCALE_WALK_KNOTS (-14 ... 16), zero at each series' mean date, flat outside."""
+    from forecast import sinharcsinh as sas
+    from forecast.model import SCALE_WALK_KNOTS
+
+    assert "noise_walk_sd" in priors  # the default holds the walk
+    p = TRUTH
+    t = jnp.array([-20.0, -3.0, 0.0, 0.3, 2.5, 4.0, 6.7, 16.0, 25.0])
+    rng = np.random.default_rng(0)
+    sd = np.array([0.2, 0.3, 0.1, 0.4])
+    knot_t = np.asarray(SCALE_WALK_KNOTS, dtype=float)
+    z = rng.normal(size=(4, knot_t.size - 1))
+    tr = _walk_trace(priors, {**p, "noise_walk_sd": sd, "noise_walk_z": z}, t)
+    knots = np.concatenate([np.zeros((4, 1)), np.cumsum(sd[:, None] * z, 1)], 1)
+    centre = [np.mean([1.0, -3.0, 2.5]), np.mean([-2.0, -3.0, 2.5]), 0.5]
+    last = [2.5, 2.5, 0.5]
+    for i, site in enumerate(("pred_compute", "pred_spending", "pred_hardware_release")):
+        scale = np.broadcast_to(np.asarray(sas.residual_params(tr[site]["fn"])[2]), t.shape)
+        walk = np.interp(np.asarray(t), knot_t, knots[i]) - np.interp(centre[i], knot_t, knots[i])
+        trend = p["noise_trend"][i] * (np.minimum(np.asarray(t), last[i]) - centre[i])
+        np.testing.assert_allclose(scale, p["noise"][i] * np.exp(trend + walk), rtol=1e-12, err_msg=site)
+
+
+def test_scale_walk_beyond_the_data_is_prior_only(priors):
+    """Knots after the last observation (3.0 in the hand data) leave the likelihood unchanged and
+    move only the predictive there: the posterior continues the walk with its prior."""
+    from forecast import sinharcsinh as sas
+    from forecast.model import SCALE_WALK_KNOTS
+
+    assert "noise_walk_sd" in priors  # the default holds the walk
+    n_seg = len(SCALE_WALK_KNOTS) - 1
+    z = np.random.default_rng(1).normal(size=(4, n_seg))
+    later = np.asarray(SCALE_WALK_KNOTS[:-1]) >= 3.0  # segments that start at or after 3.0
+    z2 = np.where(later, z + 1.0, z)
+    values = {**TRUTH, "noise_walk_sd": np.full(4, 0.3)}
+    params = {k: jnp.asarray(v)[None] for k, v in values.items()}
+    ll = [
+        log_likelihood(trend_model, {**params, "noise_walk_z": jnp.asarray(zz)[None]}, _hand_data(), priors)
+        for zz in (z, z2)
+    ]
+    for site in ll[0]:
+        np.testing.assert_array_equal(np.asarray(ll[0][site]), np.asarray(ll[1][site]), err_msg=site)
+    t = jnp.array([2.0, 5.0])
+    scales = [
+        np.asarray(sas.residual_params(_walk_trace(priors, {**values, "noise_walk_z": zz}, t)["pred_compute"]["fn"])[2])
+        for zz in (z, z2)
+    ]
+    assert scales[0][0] == scales[1][0] and scales[0][1] != scales[1][1]
+
+
 def test_optional_priors_switch_features(priors):
     data = design()
     with_trend = trace(seed(trend_model, 0)).get_trace(data, priors, forecast_t=jnp.array([0.0, 5.0]))
-    assert "noise_trend" in with_trend and "ho2024_language_rate" not in with_trend
-    constant = _without(priors, "noise_trend")
+    assert "noise_trend" in with_trend and "noise_walk_z" in with_trend and "ho2024_language_rate" not in with_trend
+    constant = _without(priors, "noise_trend", "noise_walk_sd")
     tr = trace(seed(trend_model, 0)).get_trace(data, constant, forecast_t=jnp.array([0.0, 5.0]))
-    assert "noise_trend" not in tr
+    assert "noise_trend" not in tr and "noise_walk_z" not in tr
     fn = tr["pred_compute"]["fn"]
     scale = np.broadcast_to(getattr(fn, "base_dist", fn).scale, (2,))
     assert scale[0] == scale[1]  # a constant residual scale
@@ -221,9 +279,7 @@ def test_optional_priors_switch_features(priors):
 def test_forecast_sites_follow_the_trend(priors):
     data = design()
     t = jnp.array([0.0, 5.0])
-    samples = {
-        k: jnp.full((400,), v) if np.ndim(v) == 0 else jnp.tile(jnp.asarray(v), (400, 1)) for k, v in TRUTH.items()
-    }
+    samples = {k: jnp.broadcast_to(jnp.asarray(v), (400, *np.shape(v))) for k, v in TRUTH.items()}
     pred = Predictive(trend_model, samples, return_sites=["pred_compute"])(
         jax.random.key(1), data, priors, forecast_t=t
     )

@@ -30,8 +30,8 @@ def test_registry_matches_numpyro_signatures():
 
 def test_default_priors_load_and_round_trip():
     priors = load_trend_priors()
-    # the time-varying residual scale won the PSIS-LOO comparison and is on by default
-    assert set(priors.specs) == set(REQUIRED_PRIORS) | {"noise_trend"}
+    # the time-varying residual scale (trend and walk) won the PSIS-LOO comparisons: on by default
+    assert set(priors.specs) == set(REQUIRED_PRIORS) | {"noise_trend", "noise_walk_sd"}
     for spec in priors.specs.values():
         assert PriorSpec.model_validate(spec.to_dict()) == spec
         assert spec.to_numpyro() is not None
@@ -65,9 +65,10 @@ def test_optional_priors_are_checked_like_required_ones(tmp_path):
     start = text.index("\n[noise_trend]\n")
     constant = tmp_path / "constant.toml"
     constant.write_text(text[:start] + text[text.index("\n[compute_spending_corr]\n") :], encoding="utf-8")
-    assert "noise_trend" not in load_trend_priors(constant)
+    assert not {"noise_trend", "noise_walk_sd"} & set(load_trend_priors(constant).specs)
     forms = {name for form in FORM_PRIORS.values() for name in form}  # growth forms, forecast.forms
-    assert set(OPTIONAL_PRIORS) == {"noise_trend", "residual_skew", "residual_tail", "ho2024_language_rate", *forms}
+    scales = {"noise_trend", "noise_walk_sd", "residual_skew", "residual_tail"}
+    assert set(OPTIONAL_PRIORS) == {*scales, "ho2024_language_rate", *forms}
 
 
 BAD = json.loads((Path(__file__).parent / "fixtures/priors/expected.json").read_text())
