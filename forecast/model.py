@@ -42,7 +42,7 @@ growth_hardware + identity_gap``; the gap has a tight prior and soaks up what th
 (utilisation, lower-precision number formats, hardware vintage). ``t`` is years since
 ``ref_year``; growth rates are OOM per year and doubling times are deterministic sites.
 
-Two optional priors change the model when their table is present in the prior file:
+Optional priors change the model when their table is present in the prior file:
 
 - ``noise_trend`` (dims ``trend_series``): residual scales of the four trend series change
   smoothly over time, ``noise_s * exp(noise_trend_s * t)``; chosen by PSIS-LOO (see
