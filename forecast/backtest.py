@@ -47,7 +47,14 @@ from forecast.model import (
     trend_model,
 )
 from forecast.priors import PriorSet
-from forecast.scoring import coverage_region, crps_ensemble, crps_student_t, log_score_mixture, log_score_student_t
+from forecast.scoring import (
+    clustered_coverage_interval,
+    coverage_region,
+    crps_ensemble,
+    crps_student_t,
+    log_score_mixture,
+    log_score_student_t,
+)
 from forecast.units import decimal_year
 
 __all__ = [
@@ -285,7 +292,12 @@ class BacktestResult:
         ``crps_ratio`` is the model's mean CRPS over the OLS mean CRPS on the same observations;
         ``cov90_lo``/``cov90_hi`` is the exact binomial acceptance region of the 90% coverage at
         ``alpha`` for the realised ``n`` (treating forecasts as independent, which overlapping
-        horizons are not: read it as a red-flag line only).
+        horizons are not: read it as a red-flag line only). ``cov90_ci_lo``/``cov90_ci_hi`` (and
+        ``cov50_ci_*``) is a 95% confidence interval for the model's true coverage that counts an
+        observation scored from several origins and horizons, and a model's compute and cost, as
+        one cluster (``name``; :func:`forecast.scoring.clustered_coverage_interval`);
+        ``clusters`` and ``n_eff90`` say how many distinct observations and effective scores the
+        pooled 90% figure rests on.
 
         Parameters
         ----------
@@ -318,7 +330,13 @@ class BacktestResult:
                 m = wide["model"].merge(wide["ols"], on=keys, suffixes=("_m", "_o"))
                 row["crps_ratio"] = m["crps_m"].mean() / m["crps_o"].mean()
             if "model" in wide:
-                row["cov90_lo"], row["cov90_hi"] = coverage_region(len(wide["model"]), 0.9, alpha)
+                gm = wide["model"]
+                row["cov90_lo"], row["cov90_hi"] = coverage_region(len(gm), 0.9, alpha)
+                row["clusters"] = gm["name"].nunique()
+                row["cov90_ci_lo"], row["cov90_ci_hi"], row["n_eff90"] = clustered_coverage_interval(
+                    gm["in90"], gm["name"]
+                )
+                row["cov50_ci_lo"], row["cov50_ci_hi"], _ = clustered_coverage_interval(gm["in50"], gm["name"])
             rows.append(row)
         return pd.DataFrame(rows)
 

@@ -10,8 +10,9 @@ Every score is negatively oriented (lower is better), as in ``scoringrules``:
   draw) and :func:`log_score_kde` (Gaussian KDE of draws, Silverman bandwidth);
 - interval measures: :func:`central_interval`, :func:`interval_coverage`,
   :func:`interval_score`;
-- calibration: :func:`pit_ensemble` (randomised for ties) and :func:`coverage_region`, the exact
-  binomial acceptance region for an observed coverage.
+- calibration: :func:`pit_ensemble` (randomised for ties), :func:`coverage_region`, the exact
+  binomial acceptance region for an observed coverage, and :func:`clustered_coverage_interval`, a
+  confidence interval for the true coverage when one observation is scored several times.
 
 The NaN policy is ``raise``: a NaN observation, draw or parameter is an error, never a silent
 NaN score (calibration.md FC-4).
@@ -24,6 +25,7 @@ from scipy import special, stats
 
 __all__ = [
     "central_interval",
+    "clustered_coverage_interval",
     "coverage_region",
     "crps_ensemble",
     "crps_normal",
@@ -241,3 +243,55 @@ def coverage_region(n: int, prob: float, alpha: float) -> tuple[float, float]:
     lo = stats.binom.ppf(alpha / 2, n, prob) / n
     hi = stats.binom.isf(alpha / 2, n, prob) / n
     return float(lo), float(hi)
+
+
+def clustered_coverage_interval(hits, clusters, level: float = 0.95) -> tuple[float, float, float]:
+    """Confidence interval for a true coverage from intervals scored in clusters.
+
+    A rolling-origin backtest scores the same observation from several origins and horizons (and
+    a frontier model's compute and cost are one model), so its ``n`` scores are not ``n``
+    independent Bernoulli trials. The pooled share ``p = sum(hits) / n`` gets the cluster-robust
+    (CR0) variance ``sum_k (h_k - p n_k)^2 / n^2`` over clusters ``k`` (``h_k`` hits of ``n_k``
+    scores); its effective sample size ``n_eff = p (1 - p) / var`` (Kish's design effect) enters
+    the Wilson score interval. With one score per cluster ``n_eff = n`` and this is exactly the
+    Wilson interval; repeating every cluster's scores leaves it unchanged. When every score hits
+    (or none does) the variance is 0 and ``n_eff = n`` is used.
+
+    Parameters
+    ----------
+    hits
+        Whether each interval covered its observation (bool or 0/1), shape ``(n,)``.
+    clusters
+        Cluster label of each score (e.g. the observation's name), shape ``(n,)``.
+    level
+        Confidence level of the interval.
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high, n_eff)``.
+
+    Examples
+    --------
+    >>> lo, hi, n_eff = clustered_coverage_interval([1, 1, 0, 1] * 25, list(range(100)))
+    >>> round(lo, 3), round(hi, 3), n_eff
+    (0.657, 0.825, 100.0)
+    """
+    hits = np.asarray(hits, dtype=float)
+    labels = np.asarray(clusters)
+    if hits.ndim != 1 or labels.shape != hits.shape or hits.size == 0:
+        raise ValueError(
+            f"hits and clusters must be non-empty 1-d arrays of one length, got {hits.shape}, {labels.shape}"
+        )
+    _, index = np.unique(labels, return_inverse=True)
+    n = hits.size
+    p = hits.sum() / n
+    h_k = np.bincount(index, weights=hits)
+    n_k = np.bincount(index).astype(float)
+    var = float(np.sum((h_k - p * n_k) ** 2)) / n**2
+    n_eff = p * (1 - p) / var if var > 0 else float(n)
+    z = stats.norm.ppf(0.5 + level / 2)
+    denom = 1 + z**2 / n_eff
+    centre = (p + z**2 / (2 * n_eff)) / denom
+    half = z * np.sqrt(p * (1 - p) / n_eff + z**2 / (4 * n_eff**2)) / denom
+    return float(centre - half), float(centre + half), float(n_eff)

@@ -7,8 +7,10 @@ import pytest
 import xarray as xr
 from scipy import stats
 
+from forecast import console
 from forecast.backtest import (
     TARGETS,
+    BacktestResult,
     backtest,
     decimal_year,
     ols_predictive,
@@ -88,6 +90,38 @@ def test_ols_predictive_is_the_textbook_interval():
     ref = np.sqrt(s**2 * (1 + 1 / 30) + (np.array([2021.0, 2023.0]) - x.mean()) ** 2 * fit.stderr**2)
     np.testing.assert_allclose(scale, ref, rtol=1e-10)
     assert df == 28
+
+
+def test_summary_counts_an_observation_scored_twice_as_one_cluster():
+    """Coverage intervals of the summary cluster by observation: the same model scored from two
+    origins (and its compute and cost) is one cluster, so the pooled interval equals the one from a
+    single copy of each observation, and the printed table shows it."""
+    rng = np.random.default_rng(3)
+    names = [f"m{i}" for i in range(40)]
+    one = pd.DataFrame(
+        {
+            "horizon": 1,
+            "series": rng.choice(["compute", "spending"], 40),
+            "name": names,
+            "year": 2020.5,
+            "in90": rng.random(40) < 0.9,
+            "in50": rng.random(40) < 0.5,
+            "crps": rng.uniform(0.1, 1, 40),
+            "log_score": rng.normal(1, 0.2, 40),
+        }
+    )
+    frames = [one.assign(cutoff=c, method=m) for c in (2019, 2020) for m in ("model", "ols")]
+    twice = BacktestResult(pd.concat(frames, ignore_index=True), pd.DataFrame())
+    single = BacktestResult(pd.concat(frames[:2], ignore_index=True), pd.DataFrame())
+    pooled = twice.summary(by=()).iloc[0]
+    assert pooled["n_model"] == 80 and pooled["clusters"] == 40
+    ref = single.summary(by=()).iloc[0]
+    cols = ["cov90_ci_lo", "cov90_ci_hi", "n_eff90", "cov50_ci_lo", "cov50_ci_hi"]
+    np.testing.assert_allclose(pooled[cols].to_numpy(float), ref[cols].to_numpy(float), rtol=1e-12)
+    assert pooled["cov90_ci_lo"] <= pooled["cov90_model"] <= pooled["cov90_ci_hi"]
+    with console.console.capture() as cap:
+        console.print_backtest(twice.summary(by=("series",)))
+    assert f"{pooled['cov90_ci_lo']:.2f}–{pooled['cov90_ci_hi']:.2f}".replace("0.", ".") in cap.get()
 
 
 def test_small_real_backtest(tmp_path):
