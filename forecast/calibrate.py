@@ -54,7 +54,7 @@ import pandas as pd
 from jax import Array
 from numpyro.infer import Predictive, init_to_median
 from numpyro.infer.hmc import hmc
-from numpyro.infer.util import initialize_model, log_likelihood
+from numpyro.infer.util import initialize_model
 from numpyro.util import fori_collect
 
 from forecast.model import (
@@ -69,13 +69,21 @@ from forecast.model import (
 )
 from forecast.priors import PriorSet
 from forecast.ranks import plot_pit_ecdf, rank_statistics, test_table, uniformity_tests
-from forecast.vocab import DOMAINS, ECI_EFFECTS, GROWTH_COMPONENTS, OBSERVED_SERIES, TREND_SERIES
+from forecast.sbc_quantities import (
+    QUANTITIES,
+    data_quantities,
+    latent,
+    parameter_quantities,
+    quantities_order,
+    quantity_names,
+)
 
 __all__ = [
     "QUANTITIES",
     "SBCConfig",
     "SBCResult",
     "plot_sbc_ecdf",
+    "quantity_names",
     "rank_statistics",
     "run_sbc",
     "sbc_design",
@@ -85,72 +93,6 @@ __all__ = [
 #: The fixed root seed of the calibration checks (CI's SBC test, ``forecast calibrate`` without
 #: ``--seed``, ``benchmarks/sbc_full.py``), so every one of them tests the same simulations.
 SBC_SEED = 20260101
-
-_LEVELS = ("level_compute", "level_spending", "level_hardware_release", "level_hardware_cloud")
-
-
-_BY_DOMAIN = ("compute_pop_loc", "compute_pop_trend", "compute_pop_sd")
-
-
-def quantity_names(
-    forecast_year: float = 2030.0,
-    *,
-    time_varying_scale: bool = True,
-    scale_walk: bool = True,
-    skew: bool = False,
-    tail: bool = False,
-) -> tuple[str, ...]:
-    """Names of the SBC test quantities for a given forecast year.
-
-    Parameters
-    ----------
-    forecast_year
-        Decimal year of the forecast quantities.
-    time_varying_scale
-        Whether the priors hold ``noise_trend`` (the residual scales' time trends are then
-        quantities too).
-    scale_walk
-        Whether the priors hold ``noise_walk_sd`` (the yearly sd of each residual scale's random
-        walk is then a quantity too).
-    skew, tail
-        Whether the priors hold ``residual_skew`` / ``residual_tail`` (the sinh-arcsinh skew and
-        tail weight of each trend series are then quantities too).
-
-    Returns
-    -------
-    tuple of str
-    """
-    year = f"{forecast_year:g}"
-    return (
-        *(f"growth_{c}" for c in GROWTH_COMPONENTS),
-        "identity_gap",
-        "algorithmic_hypermean",
-        "algorithmic_domain_sd",
-        "growth_domain_imagenet",
-        *(f"eci_effect_{e}" for e in ECI_EFFECTS),
-        "compute_meas_sd",
-        *(f"{q}_{d}" for q in _BY_DOMAIN for d in DOMAINS),
-        "hardware_source_sd",
-        "growth_hardware_release",
-        "growth_hardware_cloud",
-        *(f"noise_{s}" for s in OBSERVED_SERIES),
-        *((f"noise_trend_{s}" for s in TREND_SERIES) if time_varying_scale else ()),
-        *((f"noise_walk_sd_{s}" for s in TREND_SERIES) if scale_walk else ()),
-        *((f"residual_skew_{s}" for s in TREND_SERIES) if skew else ()),
-        *((f"residual_tail_{s}" for s in TREND_SERIES) if tail else ()),
-        "compute_spending_corr",
-        "student_df",
-        *_LEVELS,
-        "log_lik",
-        "log_lik_pair",
-        "pair_corr_gap",
-        f"trend_compute_{year}",
-        f"pred_compute_{year}",
-    )
-
-
-#: Test quantities at the default forecast year 2030 under the default priors.
-QUANTITIES = quantity_names()
 
 
 @dataclass(frozen=True)
@@ -295,72 +237,6 @@ def _simulated_batch(design: ModelData, sims: dict, n: int) -> ModelData:
     return with_observations(design, values)
 
 
-def _quantities(samples: dict, forecast_t: float) -> dict[str, Array]:
-    """Parameter-derived test quantities from sample dicts (leading draw axis)."""
-    out = {f"growth_{c}": samples["growth"][..., i] for i, c in enumerate(GROWTH_COMPONENTS)}
-    out["identity_gap"] = samples["identity_gap"]
-    out["algorithmic_hypermean"] = samples["algorithmic_hypermean"]
-    out["algorithmic_domain_sd"] = samples["algorithmic_domain_sd"]
-    out["growth_domain_imagenet"] = samples["growth_domain"][..., DOMAINS.index("imagenet")]
-    out |= {f"eci_effect_{e}": samples["eci_effect_oom"][..., i] for i, e in enumerate(ECI_EFFECTS)}
-    out["compute_meas_sd"] = samples["compute_meas_sd"]
-    out |= {f"{q}_{d}": samples[q][..., i] for q in _BY_DOMAIN for i, d in enumerate(DOMAINS)}
-    out["hardware_source_sd"] = samples["hardware_source_sd"]
-    out["growth_hardware_release"] = samples["growth_hardware_source"][..., 0]
-    out["growth_hardware_cloud"] = samples["growth_hardware_source"][..., 1]
-    out |= {f"noise_{s}": samples["noise"][..., i] for i, s in enumerate(OBSERVED_SERIES)}
-    if "noise_trend" in samples:
-        out |= {f"noise_trend_{s}": samples["noise_trend"][..., i] for i, s in enumerate(TREND_SERIES)}
-    for site in ("noise_walk_sd", "residual_skew", "residual_tail"):
-        if site in samples:
-            out |= {f"{site}_{s}": samples[site][..., i] for i, s in enumerate(TREND_SERIES)}
-    out["compute_spending_corr"] = samples["compute_spending_corr"]
-    out["student_df"] = samples["student_df"]
-    out |= {name: samples[name] for name in _LEVELS}
-    out["trend_compute"] = samples["level_compute"] + samples["growth"][..., 0] * forecast_t
-    return out
-
-
-def _latent(samples: dict) -> dict:
-    return {k: v for k, v in samples.items() if k in LATENT_SITES}
-
-
-def _pair_corr_gap(samples: dict, data: ModelData) -> Array:
-    """``(r - rho)^2`` per draw: the compute-cost correlation parameter ``r`` against the Pearson
-    correlation ``rho`` of the pairs' residuals from the same draw's compute and cost trends.
-
-    A function of (parameters, data) like the log-likelihood, but aimed at the correlation alone:
-    a fitter that ignores the correlation leaves ``r`` at its prior, far from ``rho``, while the
-    true value sits near it; in the pair log-likelihood that gap is drowned by the other
-    parameters' spread (measured: the correlation mutant passed on ``log_lik_pair`` at N=40).
-    """
-    r = samples["compute_spending_corr"]
-    p = data.pair
-    if p.t.shape[0] < 3:
-        return jnp.zeros_like(r)
-    g_spending = samples["growth_spending"]
-    g_compute = g_spending + samples["growth_hardware"] + samples["identity_gap"]
-    e_c = p.y[:, 0] - (samples["level_compute"][:, None] + g_compute[:, None] * p.t)
-    e_s = p.y[:, 1] - (samples["level_spending"][:, None] + g_spending[:, None] * p.t)
-    e_c = e_c - e_c.mean(axis=1, keepdims=True)
-    e_s = e_s - e_s.mean(axis=1, keepdims=True)
-    rho = (e_c * e_s).sum(1) / jnp.sqrt((e_c**2).sum(1) * (e_s**2).sum(1))
-    return (r - rho) ** 2
-
-
-def _log_liks(model: Callable, samples: dict, data: ModelData, priors: PriorSet) -> dict[str, Array]:
-    """Data-dependent quantities per draw: ``log_lik`` (all data), ``log_lik_pair`` (the
-    compute-cost pairs) and ``pair_corr_gap`` (:func:`_pair_corr_gap`)."""
-    ll = log_likelihood(model, samples, data, priors)
-    per_site = {k: v.reshape(v.shape[0], -1).sum(axis=1) for k, v in ll.items()}
-    total = sum(per_site.values())
-    return {
-        "log_lik": total,
-        "log_lik_pair": per_site.get("obs_pair", jnp.zeros_like(total)),
-        "pair_corr_gap": _pair_corr_gap(samples, data),
-    }
-
-
 # ---------------------------------------------------------------------------------------------
 # Fitters: vmapped NUTS (the real one) and "posterior = prior" (a mutant)
 # ---------------------------------------------------------------------------------------------
@@ -368,10 +244,10 @@ def _log_liks(model: Callable, samples: dict, data: ModelData, priors: PriorSet)
 
 def _posterior_quantities(fit_model, samples, data, priors, key, forecast_t: float):
     t_fc = jnp.array([forecast_t])
-    q = _quantities(samples, forecast_t)
+    q = parameter_quantities(samples, forecast_t)
     # the log-likelihood is a fixed function of (parameters, data): always the true model's
-    q |= _log_liks(trend_model, _latent(samples), data, priors)
-    pred = Predictive(fit_model, _latent(samples), return_sites=["pred_compute"])(key, data, priors, forecast_t=t_fc)
+    q |= data_quantities(trend_model, latent(samples), data, priors)
+    pred = Predictive(fit_model, latent(samples), return_sites=["pred_compute"])(key, data, priors, forecast_t=t_fc)
     q["pred_compute"] = pred["pred_compute"][:, 0]
     return q
 
@@ -563,16 +439,16 @@ def run_sbc(
     sims = _simulator(sim_model, priors, n, forecast_t)(k_sim, without_observations(design))
     batch = _simulated_batch(design, sims, n)
     axes = _batched_axes(design)
-    truth = {k: np.asarray(v) for k, v in _quantities(sims, forecast_t).items()}
+    truth = {k: np.asarray(v) for k, v in parameter_quantities(sims, forecast_t).items()}
     truth["pred_compute"] = np.asarray(sims["pred_compute"][:, 0])
     true_ll = jax.jit(
         jax.vmap(
             lambda s, d: {
-                k: v[0] for k, v in _log_liks(trend_model, jax.tree.map(lambda a: a[None], s), d, priors).items()
+                k: v[0] for k, v in data_quantities(trend_model, jax.tree.map(lambda a: a[None], s), d, priors).items()
             },
             in_axes=(0, axes),
         )
-    )(_latent(sims), batch)
+    )(latent(sims), batch)
     truth |= {k: np.asarray(v) for k, v in true_ll.items()}
     finite = np.ones(n, dtype=bool)
     for series, attr in OBSERVATIONS.values():
@@ -611,7 +487,7 @@ def run_sbc(
     year = f"{config.forecast_year:g}"
     rename = {"trend_compute": f"trend_compute_{year}", "pred_compute": f"pred_compute_{year}"}
     ranks, pits = {}, {}
-    for name in _quantities_order(**flags):
+    for name in quantities_order(**flags):
         col = rename.get(name, name)
         r, p = rank_statistics(truth[name][kept_idx], np.concatenate(draws[name]), rng=rng)
         ranks[col], pits[col] = r, p
@@ -627,12 +503,6 @@ def run_sbc(
     return SBCResult(
         ranks_df, pit_df, tests, per_test, fits, config.num_ranks, {**config.to_dict(), "fitter": fitter}, timing
     )
-
-
-def _quantities_order(**flags: bool) -> list[str]:
-    names = quantity_names(**flags)
-    names = [q for q in names if not q.startswith(("trend_compute_", "pred_compute_"))]
-    return names + ["trend_compute", "pred_compute"]
 
 
 # ---------------------------------------------------------------------------------------------
