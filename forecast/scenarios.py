@@ -148,12 +148,26 @@ class Scenario(StrictModel):
         return self
 
 
+#: Settings an older scenario file held and ``priors/structural.toml`` now owns alone.
+MOVED_TO_STRUCTURAL = ("world_gdp_usd_2024", "gdp_growth_per_year")
+
+
 class ScenarioDefaults(StrictModel):
-    """Shared settings: default start date and the world-GDP path for spending caps."""
+    """Shared settings: the default start date. The world-GDP path of the spending caps is the one
+    of ``priors/structural.toml`` ``[settings]`` (:func:`resolve_scenario`), its single source."""
 
     start_year: Annotated[float, Field(ge=2000.0, le=2100.0)]
-    world_gdp_usd_2024: Annotated[float, Field(gt=1e12, lt=1e16)]
-    gdp_growth_per_year: Annotated[float, Field(gt=-0.1, lt=0.3)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gdp_is_structural(cls, data):
+        stale = [k for k in MOVED_TO_STRUCTURAL if isinstance(data, dict) and k in data]
+        if stale:
+            raise ValueError(
+                f"{', '.join(stale)}: world GDP and its growth are set once, in priors/structural.toml "
+                "[settings] (world_gdp_usd_2023, gdp_growth_per_year); delete them here"
+            )
+        return data
 
 
 class ScenarioFile(StrictModel):
@@ -268,14 +282,20 @@ def resolve_scenario(
             f"{path}: unknown scenario '{name}'{did_you_mean(name, spec.scenario)}",
             f"use one of {', '.join(sorted(spec.scenario))}",
         )
+    from forecast.structural import GDP_BASE_YEAR, constants, load_structural_priors
+
+    if structural is None:
+        structural = constants(load_structural_priors().settings)
     sc = spec.scenario[name]
     d = spec.defaults
     cap = sc.spending.gdp_share_cap
+    # the cap as log10 USD in 2024 on the structural file's world-GDP path (one source of GDP)
+    log10_gdp_2024 = structural.log10_gdp_base + structural.gdp_growth_oom * (2024.0 - GDP_BASE_YEAR)
     return scenario_params(
         start_year=float(sc.start_year if sc.start_year is not None else d.start_year),
         spending_multiplier=sc.spending.multiplier,
-        spending_cap_log10_2024=math.log10(cap * d.world_gdp_usd_2024) if cap is not None else NO_LIMIT,
-        gdp_growth_oom=math.log10(1.0 + d.gdp_growth_per_year),
+        spending_cap_log10_2024=math.log10(cap) + log10_gdp_2024 if cap is not None else NO_LIMIT,
+        gdp_growth_oom=structural.gdp_growth_oom,
         spending_taper_oom=sc.spending.taper_oom,
         hardware_multiplier=sc.hardware.multiplier,
         hardware_max_gain_oom=sc.hardware.max_gain_oom if sc.hardware.max_gain_oom is not None else NO_LIMIT,

@@ -23,7 +23,7 @@ def test_presets_validate():
         ("typo_key.toml", "scenario.central.spending.multiplierr"),
         ("negative_multiplier.toml", "scenario.central.hardware.multiplier"),
         ("cap_above_one.toml", "scenario.central.spending.gdp_share_cap"),
-        ("missing_gdp_growth.toml", "defaults.gdp_growth_per_year"),
+        ("stale_gdp_settings.toml", "world_gdp_usd_2024: world GDP and its growth are set once, in priors/structural"),
         ("short_rationale.toml", "scenario.central.rationale"),
         ("typo_feedback.toml", "scenario.central.algorithmic.feedback_oom_per_yr"),
         ("trend_with_schedule.toml", "trend"),
@@ -72,3 +72,22 @@ def test_every_scenario_says_what_it_is():
     early = load_scenario("caps_bind_early")
     assert early.conditions["largest_run_gdp_share_cap"] == (None, 1e-4)
     assert "largest_run_gdp_share_cap <= 0.0001" in early.label
+
+
+def test_caps_are_shares_of_the_structural_gdp_path():
+    """World GDP and its growth have one source, priors/structural.toml: a scenario's spending cap
+    is its GDP share of that path in 2024, and moving the structural GDP moves the cap with it."""
+    import math
+
+    from forecast.scenarios import resolve_scenario
+    from forecast.structural import GDP_BASE_YEAR, constants, load_structural_priors
+
+    spec = load_scenarios()
+    c = constants(load_structural_priors().settings)
+    share = spec.scenario["central"].spending.gdp_share_cap
+    params = resolve_scenario(spec, "central", structural=c)
+    gdp_2024 = c.log10_gdp_base + c.gdp_growth_oom * (2024.0 - GDP_BASE_YEAR)
+    assert params.spending_cap_log10_2024 == pytest.approx(math.log10(share) + gdp_2024, abs=1e-12)
+    assert params.gdp_growth_oom == params.structural_gdp_growth_oom == c.gdp_growth_oom
+    richer = resolve_scenario(spec, "central", structural=c._replace(log10_gdp_base=c.log10_gdp_base + 0.5))
+    assert richer.spending_cap_log10_2024 - params.spending_cap_log10_2024 == pytest.approx(0.5, abs=1e-12)
