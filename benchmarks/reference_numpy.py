@@ -115,9 +115,10 @@ def simulate_numpy(
             break
         if t >= sc.start_year:
             gs = g_s * sc.spending_multiplier
-            cap = sc.spending_cap_log10_2024 + sc.gdp_growth_oom * (t - 2024.0)
+            gdp = sc.structural_gdp_growth_oom
+            cap = sc.spending_cap_log10_2024 + gdp * (t - 2024.0)
             room = np.clip((cap - spending) / sc.spending_taper_oom, 0.0, 1.0)
-            r_s = np.minimum(gs, sc.gdp_growth_oom + (gs - sc.gdp_growth_oom) * room)
+            r_s = np.minimum(gs, gdp + (gs - gdp) * room)
             room_h = np.clip((sc.hardware_max_gain_oom - (hardware - hw_at_start)) / sc.hardware_taper_oom, 0.0, 1.0)
             r_h = g_h * sc.hardware_multiplier * room_h
             r_a = g_a * sc.algorithmic_multiplier + sc.feedback_oom_per_year * research_share

@@ -311,9 +311,10 @@ def step_rates(state: PathState, t, p: PathParams, sc: ScenarioParams, research)
     """
     active = t >= sc.start_year
     g_s = p.growth_spending * sc.spending_multiplier
-    cap = sc.spending_cap_log10_2024 + sc.gdp_growth_oom * (t - 2024.0)
+    gdp = sc.structural_gdp_growth_oom
+    cap = sc.spending_cap_log10_2024 + gdp * (t - 2024.0)
     head_s = jnp.clip((cap - state.log10_spending) / sc.spending_taper_oom, 0.0, 1.0)
-    r_s = jnp.where(active, jnp.minimum(g_s, sc.gdp_growth_oom + (g_s - sc.gdp_growth_oom) * head_s), p.growth_spending)
+    r_s = jnp.where(active, jnp.minimum(g_s, gdp + (g_s - gdp) * head_s), p.growth_spending)
     gained = state.hardware_oom - p.hardware_at_start
     head_h = jnp.clip((sc.hardware_max_gain_oom - gained) / sc.hardware_taper_oom, 0.0, 1.0)
     sd = p.structural

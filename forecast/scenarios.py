@@ -200,7 +200,6 @@ class ScenarioParams(NamedTuple):
     start_year: float
     spending_multiplier: float
     spending_cap_log10_2024: float
-    gdp_growth_oom: float
     spending_taper_oom: float
     hardware_multiplier: float
     hardware_max_gain_oom: float
@@ -208,8 +207,9 @@ class ScenarioParams(NamedTuple):
     algorithmic_multiplier: float
     feedback_oom_per_year: float
     # structural settings (forecast.structural.StructuralConstants, from priors/structural.toml
-    # only: :func:`scenario_params`): used by every kind, inert under the "off" draws of trend
-    # and reference scenarios
+    # only: :func:`scenario_params`): the world-GDP path is used by every kind (a reference
+    # scenario's spending cap grows with it); the rest is inert under the "off" draws of trend and
+    # reference scenarios
     log10_gdp_base: float
     structural_gdp_growth_oom: float
     limit_year: float
@@ -218,7 +218,7 @@ class ScenarioParams(NamedTuple):
 
 
 def scenario_params(*values: float, structural=None, **named: float) -> ScenarioParams:
-    """:class:`ScenarioParams` from its ten scenario values (positional or by field name), the
+    """:class:`ScenarioParams` from its nine scenario values (positional or by field name), the
     structural settings from ``structural`` (:class:`forecast.structural.StructuralConstants`;
     default: those of the packaged ``priors/structural.toml``), their one source."""
     if structural is None:
@@ -295,7 +295,6 @@ def resolve_scenario(
         start_year=float(sc.start_year if sc.start_year is not None else d.start_year),
         spending_multiplier=sc.spending.multiplier,
         spending_cap_log10_2024=math.log10(cap) + log10_gdp_2024 if cap is not None else NO_LIMIT,
-        gdp_growth_oom=structural.gdp_growth_oom,
         spending_taper_oom=sc.spending.taper_oom,
         hardware_multiplier=sc.hardware.multiplier,
         hardware_max_gain_oom=sc.hardware.max_gain_oom if sc.hardware.max_gain_oom is not None else NO_LIMIT,

@@ -43,7 +43,7 @@ def per_path(trend: TrendDraws) -> TrendDraws:
 
 def no_schedule(start_year: float = 2100.0) -> ScenarioParams:
     """A scenario that never applies before ``start_year``: the fitted trend."""
-    return scenario_params(start_year, 1.0, NO_LIMIT, np.log10(1.03), 1.0, 1.0, NO_LIMIT, 0.5, 1.0, 0.0)
+    return scenario_params(start_year, 1.0, NO_LIMIT, 1.0, 1.0, NO_LIMIT, 0.5, 1.0, 0.0)
 
 
 def layout_of(auto) -> K.CellLayout:
@@ -103,7 +103,7 @@ def test_spending_cap_slows_spending_to_gdp_growth(inputs):
     sc = no_schedule(T0)._replace(spending_cap_log10_2024=cap_2024, spending_taper_oom=0.5)
     _, _, params, curves, s0 = setup(inputs, sc)
     s = run_months(s0, 240, params, sc, curves)
-    gdp = sc.gdp_growth_oom
+    gdp = sc.structural_gdp_growth_oom
     cap_end = cap_2024 + gdp * (T0 + 20.0 - 2024.0)
     assert np.all(s.log10_spending <= cap_end + 1e-9)
     r_s, _, _ = K.step_rates(s, T0 + 20.0, params, sc, jnp.zeros(N))
