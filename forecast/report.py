@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecast import plots, sections
+from forecast import plots, provenance, sections
 from forecast.gate import ConvergenceVerdict
 from forecast.html import CSS, esc, fmt_num, png_data_uri, screenshot, table
 from forecast.manifest import RunManifest
@@ -253,8 +253,8 @@ def build_report(
             + "</section>"
         )
     body.append(sections.diagnostics(verdict, figs))
-    body.append(sections.metadata(manifest, simulations))
-    body.append(sections.sources(manifest))
+    body.append(provenance.metadata(manifest, simulations))
+    body.append(provenance.sources(manifest))
     stamp = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     body.append(
         f"<footer>Generated {esc(stamp)} by forecast "
