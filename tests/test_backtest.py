@@ -147,4 +147,7 @@ def test_small_real_backtest(tmp_path):
     assert rows.loc[2019, "rows_compute"] < rows.loc[2022, "rows_compute"]
     summary = res.summary()
     assert "pooled" in set(summary["series"]) and "crps_ratio" in summary
+    by_origin = res.summary(by=("cutoff",)).set_index("cutoff")
+    assert list(by_origin.index) == [2019, 2022, "pooled"]
+    assert by_origin.loc[[2019, 2022], "n_model"].sum() == by_origin.loc["pooled", "n_model"]
     assert plot_backtest(res, tmp_path / "bt.png").stat().st_size > 0
