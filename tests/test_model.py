@@ -293,7 +293,7 @@ def test_forecast_sites_follow_the_trend(priors):
 #: Quantities checked by the recovery test, and its family-wise level: each truth must lie within
 #: z = Phi^-1(1 - alpha / (2 k)) = 3.14 posterior sds of the posterior mean, so that a correct model
 #: fails the test with probability <= alpha whatever the seed or CPU. (A 90% interval per quantity,
-#: as before, misses one of six truths in up to ~40% of seeds: it passed or failed with the CPU
+#: as before, misses one of six truths in up to 1 - 0.9^6 = 47% of seeds: it passed or failed with the CPU
 #: type, which changes the floating-point path of the chains.)
 RECOVERY_ALPHA, RECOVERY_K = 0.01, 6
 RECOVERY_Z = float(stats.norm.ppf(1 - RECOVERY_ALPHA / (2 * RECOVERY_K)))
