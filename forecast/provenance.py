@@ -71,6 +71,21 @@ ATTRIBUTION_NOTE = (
 
 
 def metadata(manifest: RunManifest, simulations: Mapping[str, Any]) -> str:
+    """The run-metadata section: what ran, where, with which seed, priors, data and simulations.
+
+    Parameters
+    ----------
+    manifest
+        The run's :class:`~forecast.manifest.RunManifest`.
+    simulations
+        Simulation results by scenario name; their ``attrs`` (paths, years, backend, devices,
+        chunk size, key data, scenario hash and rationale) fill the simulations table.
+
+    Returns
+    -------
+    str
+        An escaped ``<section id='metadata'>`` fragment.
+    """
     env = manifest.environment
     data = manifest.data or {}
     rule = data.get("frontier_rule") or (data.get("build") or {}).get("frontier_rule") or {}
@@ -149,6 +164,13 @@ def metadata(manifest: RunManifest, simulations: Mapping[str, Any]) -> str:
 
 
 def sources(manifest: RunManifest) -> str:
+    """The data-vintage and sources section: latest dates per series, :data:`SOURCES` and licences.
+
+    Returns
+    -------
+    str
+        An escaped ``<section id='sources'>`` fragment.
+    """
     data = manifest.data or {}
     build = data.get("build") or {}
     by_series = data.get("vintage_by_series") or {}
